@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { signVisitorToken } from '../server/auth/visitor-token.js';
+import type { Config } from '../server/config.js';
+import { DEMO_CUSTOMERS } from '../server/store/seed.js';
+import { renderDemoPage } from './page.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PEOPLE = { alice: 'cus_alice', bob: 'cus_bob' } as const;
+type As = keyof typeof PEOPLE | 'guest';
+
+/**
+ * The demo store page. `/?as=alice|bob|guest` chooses who is signed in: the page's "server" mints
+ * the visitor token with the demo site's secret, exactly as a real host site would (docs/embedding.md).
+ */
+export async function demoRoutes(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const site = opts.config.sites.get('demo');
+  const key = site?.visitorKeys.find((k) => k.kind === 'hs256');
+  if (!site || !key || key.kind !== 'hs256') return;
+
+  const assets = path.join(here, 'assets');
+  if (existsSync(assets))
+    await app.register(fastifyStatic, { root: assets, prefix: '/demo/', decorateReply: false });
+
+  const page = (csp: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const raw = (req.query as { as?: unknown }).as;
+    const as: As = raw === 'bob' || raw === 'guest' ? raw : 'alice';
+    let visitorToken: string | null = null;
+    if (as !== 'guest') {
+      const customer = DEMO_CUSTOMERS.find((c) => c.id === PEOPLE[as]);
+      visitorToken = await signVisitorToken({
+        secret: key.secret,
+        site: site.id,
+        audience: opts.config.visitorAudience,
+        sub: PEOPLE[as],
+        ...(customer ? { name: customer.name, email: customer.email } : {}),
+      });
+    }
+    if (csp) {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'",
+      );
+    }
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    return renderDemoPage({ as, visitorToken, site: site.id, csp });
+  };
+  app.get('/', page(false));
+  app.get('/csp', page(true));
+}

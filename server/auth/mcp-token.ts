@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Scope } from '../../shared/scopes.js';
+import type { SigningKey } from './keys.js';
+
+/** MCP tokens live at most five minutes (DESIGN §3). */
+export const MCP_TOKEN_MAX_TTL_S = 300;
+/** A cached token is replaced this long before it expires, so a call never carries a dying token. */
+const REFRESH_MARGIN_S = 30;
+
+export interface McpTokenClaims {
+  sub: string;
+  scopes: readonly Scope[];
+  /** Conversation id, carried as `cid` for the audit log. */
+  cid?: string;
+  /** Client name recorded in the audit log (`client` claim). */
+  client?: string;
+}
+
+/** Signs one MCP access token: EdDSA, typ at+jwt, aud = the MCP server's canonical URL. */
+export async function signMcpToken(
+  key: SigningKey,
+  opts: { issuer: string; audience: string; ttlSeconds?: number },
+  claims: McpTokenClaims,
+): Promise<string> {
+  const ttl = Math.min(opts.ttlSeconds ?? MCP_TOKEN_MAX_TTL_S, MCP_TOKEN_MAX_TTL_S);
+  const body: Record<string, unknown> = {
+    scope: claims.scopes.join(' '),
+    client: claims.client ?? 'deputy-chat',
+  };
+  if (claims.cid) body.cid = claims.cid;
+  return new SignJWT(body)
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })
+    .setIssuer(opts.issuer)
+    .setAudience(opts.audience)
+    .setSubject(claims.sub)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .sign(key.privateKey);
+}
+
+/**
+ * Mints per-visitor MCP tokens and caches each until shortly before expiry, so a busy conversation
+ * does not sign a token per tool call (DESIGN §7).
+ */
+export class McpTokenMinter {
+  readonly #cache = new Map<string, { token: string; exp: number }>();
+
+  constructor(
+    private readonly key: SigningKey,
+    private readonly issuer: () => string,
+    private readonly audience: () => string,
+  ) {}
+
+  async tokenFor(claims: McpTokenClaims): Promise<string> {
+    const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.scopes.join(' ')}`;
+    const now = Date.now() / 1000;
+    const hit = this.#cache.get(cacheKey);
+    if (hit && hit.exp - REFRESH_MARGIN_S > now) return hit.token;
+    const token = await signMcpToken(this.key, { issuer: this.issuer(), audience: this.audience() }, claims);
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(cacheKey, { token, exp: now + MCP_TOKEN_MAX_TTL_S });
+    return token;
+  }
+}

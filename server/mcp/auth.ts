@@ -1,0 +1,92 @@
+import { createLocalJWKSet, type JSONWebKeySet, errors as joseErrors, jwtVerify } from 'jose';
+import { parseScopes, type Scope } from '../../shared/scopes.js';
+
+/** What the MCP server knows about a caller: only what a verified MCP token says. */
+export interface McpCaller {
+  sub: string;
+  scopes: Scope[];
+  /** `crm.any`: staff, ownership lifted. */
+  staff: boolean;
+  anonymous: boolean;
+  jti: string;
+  client: string;
+  cid: string | null;
+  exp: number;
+  token: string;
+}
+
+export type McpAuthFailure = { status: 401; error: 'invalid_token' | 'invalid_request'; description: string };
+
+export interface McpVerifierOptions {
+  jwks: JSONWebKeySet;
+  issuer: () => string;
+  audience: () => string;
+}
+
+const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/**
+ * Verifies MCP access tokens (DESIGN §3): EdDSA only, typ at+jwt, issuer, audience = this server's
+ * canonical URL, exp, jti. Header `kid`/`jku` never cause a fetch: only the configured keys are used
+ * (A11). A verified token's claims are cached for its lifetime (DESIGN §7).
+ */
+export class McpTokenVerifier {
+  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  readonly #cache = new Map<string, McpCaller>();
+
+  constructor(private readonly opts: McpVerifierOptions) {
+    this.#keys = createLocalJWKSet(opts.jwks);
+  }
+
+  async verify(
+    authorization: string | undefined,
+  ): Promise<{ ok: true; caller: McpCaller } | { ok: false; failure: McpAuthFailure }> {
+    if (!authorization) return fail('invalid_token', 'missing bearer token');
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization);
+    if (!match?.[1]) return fail('invalid_request', 'malformed Authorization header');
+    const token = match[1];
+    const now = Date.now() / 1000;
+    const cached = this.#cache.get(token);
+    if (cached) {
+      if (cached.exp > now) return { ok: true, caller: cached };
+      this.#cache.delete(token);
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.#keys, {
+        algorithms: ['EdDSA'],
+        typ: 'at+jwt',
+        issuer: this.opts.issuer(),
+        audience: this.opts.audience(),
+        requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+        maxTokenAge: '6m',
+      });
+      if (typeof payload.sub !== 'string' || !SUB_PATTERN.test(payload.sub))
+        return fail('invalid_token', 'bad subject');
+      if (typeof payload.jti !== 'string') return fail('invalid_token', 'bad jti');
+      const scopes = parseScopes(payload.scope, { allowStaff: true });
+      const caller: McpCaller = {
+        sub: payload.sub,
+        scopes,
+        staff: scopes.includes('crm.any'),
+        anonymous: payload.sub.startsWith('anon:'),
+        jti: payload.jti,
+        client: typeof payload.client === 'string' ? payload.client.slice(0, 64) : 'unknown',
+        cid: typeof payload.cid === 'string' ? payload.cid.slice(0, 64) : null,
+        exp: payload.exp as number,
+        token,
+      };
+      if (this.#cache.size > 50_000) this.#cache.clear();
+      this.#cache.set(token, caller);
+      return { ok: true, caller };
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) return fail('invalid_token', 'token expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed)
+        return fail('invalid_token', `bad ${err.claim} claim`);
+      return fail('invalid_token', 'token could not be verified');
+    }
+  }
+}
+
+function fail(error: McpAuthFailure['error'], description: string): { ok: false; failure: McpAuthFailure } {
+  return { ok: false, failure: { status: 401, error, description } };
+}

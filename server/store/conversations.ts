@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { nowIso } from './db.js';
+import type { Database, MessagesTable } from './schema.js';
+
+export type StoredMessage = MessagesTable;
+
+export interface Conversation {
+  id: string;
+  siteId: string;
+  subject: string;
+  lastSeq: number;
+}
+
+function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** Conversations and their messages. Every append commits before it is reported to the widget. */
+export class ConversationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(siteId: string, subject: string): Promise<Conversation> {
+    const now = nowIso();
+    const id = newId('conv');
+    await this.db
+      .insertInto('conversations')
+      .values({ id, site_id: siteId, subject, last_seq: 0, created_at: now, updated_at: now })
+      .execute();
+    return { id, siteId, subject, lastSeq: 0 };
+  }
+
+  /** The conversation if it belongs to this visitor; someone else's answers like a missing one. */
+  async findOwned(id: string, siteId: string, subject: string): Promise<Conversation | null> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('site_id', '=', siteId)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return row ? { id: row.id, siteId: row.site_id, subject: row.subject, lastSeq: row.last_seq } : null;
+  }
+
+  /** An anonymous visitor's conversation, found by its unguessable id alone. */
+  async findAnonymous(id: string, siteId: string): Promise<Conversation | null> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('site_id', '=', siteId)
+      .where('subject', 'like', 'anon:%')
+      .executeTakeFirst();
+    return row ? { id: row.id, siteId: row.site_id, subject: row.subject, lastSeq: row.last_seq } : null;
+  }
+
+  /**
+   * Appends a message with the next sequence number. A visitor message whose client id was stored
+   * before is not stored again: the original comes back with `duplicate: true` (W3).
+   */
+  async append(
+    conversationId: string,
+    msg: { role: 'visitor' | 'assistant'; text: string; clientId?: string; id?: string },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    return this.db.transaction().execute(async (trx) => {
+      if (msg.clientId) {
+        const existing = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('conversation_id', '=', conversationId)
+          .where('client_id', '=', msg.clientId)
+          .executeTakeFirst();
+        if (existing) return { message: existing, duplicate: true };
+      }
+      const now = nowIso();
+      const conv = await trx
+        .updateTable('conversations')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: now }))
+        .where('id', '=', conversationId)
+        .returning('last_seq')
+        .executeTakeFirstOrThrow();
+      const message: StoredMessage = {
+        id: msg.id ?? newId('msg'),
+        conversation_id: conversationId,
+        seq: conv.last_seq,
+        role: msg.role,
+        text: msg.text,
+        client_id: msg.clientId ?? null,
+        created_at: now,
+      };
+      await trx.insertInto('messages').values(message).execute();
+      return { message, duplicate: false };
+    });
+  }
+
+  /** Messages after `afterSeq`, oldest first (resume). */
+  async since(conversationId: string, afterSeq: number, limit = 500): Promise<StoredMessage[]> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The last `limit` messages, oldest first (model context). */
+  async recent(conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse();
+  }
+}
+
+export { newId };

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
+ * Add new ones at the end; never edit one that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
