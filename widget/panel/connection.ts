@@ -1,0 +1,165 @@
+import type { ClientFrame, HelloFrame, ServerFrame } from '../../shared/protocol.js';
+
+export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'failed' | 'stopped';
+
+export interface ConnectionOptions {
+  url: string;
+  /** Builds the hello frame for each new socket (token, conversation and lastSeq may have changed). */
+  hello(): Promise<HelloFrame>;
+  onFrame(frame: ServerFrame): void;
+  /** `code` is the close code that caused the state, if any. */
+  onState(state: ConnState, code?: number): void;
+  /** Whether a 4401 should be retried once (a fresh token was fetched). */
+  onAuthFailure?(): Promise<boolean>;
+  WebSocket?: typeof WebSocket;
+  random?: () => number;
+}
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+/** Close codes after which reconnecting cannot help: bad identity (4401) or site/origin (4403). */
+const FATAL = new Set([4401, 4403]);
+
+/** Exponential backoff with jitter (50–100 % of the step) so a restarted server isn't hit at once. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const step = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return Math.round(step * (0.5 + random() / 2));
+}
+
+/**
+ * One WebSocket with reconnects. Reconnects with backoff after any close except 4401/4403, and at once
+ * when the page comes back (`online`, a bfcache `pageshow`, the tab becoming visible).
+ */
+export class Connection {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private state: ConnState | 'idle' = 'idle';
+  private authRetried = false;
+  private readonly wake = (e: Event): void => {
+    if (e.type === 'pageshow' && !(e as PageTransitionEvent).persisted) return;
+    if (e.type === 'visibilitychange' && document.visibilityState !== 'visible') return;
+    if (this.state === 'reconnecting' && !this.ws) {
+      clearTimeout(this.timer);
+      this.connect();
+    }
+  };
+
+  constructor(private readonly opts: ConnectionOptions) {}
+
+  get current(): ConnState | 'idle' {
+    return this.state;
+  }
+
+  start(): void {
+    if (this.state !== 'idle' && this.state !== 'stopped' && this.state !== 'failed') return;
+    addEventListener('online', this.wake);
+    addEventListener('pageshow', this.wake);
+    document.addEventListener('visibilitychange', this.wake);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** Sends a frame if the socket is open; false otherwise (the caller keeps it for later). */
+  send(frame: ClientFrame): boolean {
+    if (this.state !== 'open' || this.ws?.readyState !== 1) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Closes the current socket on purpose and opens a new one now (a new token, a new identity). */
+  restart(): void {
+    if (this.state === 'idle' || this.state === 'stopped') return;
+    this.drop();
+    this.attempt = 0;
+    this.connect();
+  }
+
+  stop(): void {
+    this.drop();
+    this.set('stopped');
+    removeEventListener('online', this.wake);
+    removeEventListener('pageshow', this.wake);
+    document.removeEventListener('visibilitychange', this.wake);
+  }
+
+  /** Marks the connection usable after the server's welcome (resets the backoff). */
+  welcomed(): void {
+    this.attempt = 0;
+    this.authRetried = false;
+    this.set('open');
+  }
+
+  private set(state: ConnState, code?: number): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.opts.onState(state, code);
+  }
+
+  private drop(): void {
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.close(1000);
+    }
+  }
+
+  private connect(): void {
+    if (this.state !== 'reconnecting') this.set('connecting');
+    const hello = this.opts.hello();
+    const Impl = this.opts.WebSocket ?? WebSocket;
+    let ws: WebSocket;
+    try {
+      ws = new Impl(this.opts.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      hello.then(
+        (frame) => ws === this.ws && ws.send(JSON.stringify(frame)),
+        () => ws.close(4000),
+      );
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (ws !== this.ws || typeof ev.data !== 'string') return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(ev.data) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame && typeof frame.type === 'string') this.opts.onFrame(frame);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (ws !== this.ws) return;
+      this.ws = null;
+      if (FATAL.has(ev.code)) {
+        if (ev.code === 4401 && !this.authRetried && this.opts.onAuthFailure) {
+          this.authRetried = true;
+          this.set('reconnecting', ev.code);
+          void this.opts.onAuthFailure().then((retry) => {
+            if (this.state !== 'reconnecting') return;
+            if (retry) this.connect();
+            else this.set('failed', ev.code);
+          });
+          return;
+        }
+        this.set('failed', ev.code);
+        return;
+      }
+      // 1012: the server is restarting; come back quickly rather than after a long backoff.
+      if (ev.code === 1012) this.attempt = 0;
+      this.scheduleReconnect(ev.code);
+    };
+  }
+
+  private scheduleReconnect(code?: number): void {
+    this.set('reconnecting', code);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), backoffDelay(this.attempt++, this.opts.random));
+  }
+}
