@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VisitorAgent } from './agent/agent.js';
 import { createModel } from './agent/models/index.js';
@@ -14,9 +13,8 @@ import { EmbeddedCrm } from './crm/embedded.js';
 import { ConversationHub } from './gateway/hub.js';
 import { gatewayRoutes } from './gateway/plugin.js';
 import { loggerOptions } from './logging.js';
-import { AuditLog } from './mcp/audit.js';
-import { McpTokenVerifier } from './mcp/auth.js';
 import { mcpRoutes } from './mcp/http.js';
+import { mcpRouteOptions } from './mcp/setup.js';
 import { ConversationStore } from './store/conversations.js';
 import type { Store } from './store/db.js';
 
@@ -70,17 +68,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async () => ({ ok: true }));
 
-  await app.register(mcpRoutes, {
-    verifier: new McpTokenVerifier({
-      jwks: { keys: [deps.signingKey.publicJwk] },
+  await app.register(
+    mcpRoutes,
+    mcpRouteOptions({
+      config,
+      store: deps.store,
+      signingKey: deps.signingKey,
       issuer: selfUrl,
-      audience: mcpUrl,
+      resourceUrl: mcpUrl,
+      log: app.log,
+      crm,
     }),
-    deps: { crm, audit: new AuditLog(deps.store.db), validator: new AjvJsonSchemaValidator(), log: app.log },
-    resourceUrl: mcpUrl,
-    issuer: selfUrl,
-    allowedOrigins: () => [new URL(selfUrl()).origin],
-  });
+  );
 
   await app.register(gatewayRoutes, {
     sites: config.sites,

@@ -9,6 +9,9 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
+/** Every scope a visitor can ever hold (all but `crm.any`). */
+export const VISITOR_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'crm.any');
+
 const known = new Set<string>(SCOPES);
 
 /**

@@ -29,7 +29,12 @@ export class VisitorAgent {
 
   async #connect(): Promise<CrmTools> {
     if (this.#tools) return this.#tools;
-    const claims = { sub: this.identity.sub, scopes: this.identity.scopes, cid: this.conversationId };
+    const claims = {
+      sub: this.identity.sub,
+      scopes: this.identity.scopes,
+      cid: this.conversationId,
+      site: this.identity.site,
+    };
     const tools = await connectCrmTools(this.deps.mcpUrl(), () => this.deps.minter.tokenFor(claims));
     this.#specs = (await tools.listTools()).map(toToolSpec);
     this.#tools = tools;

@@ -15,6 +15,8 @@ export interface McpTokenClaims {
   cid?: string;
   /** Client name recorded in the audit log (`client` claim). */
   client?: string;
+  /** The visitor's site (`site` claim): the MCP server takes the default phone country from it. */
+  site?: string;
 }
 
 /** Signs one MCP access token: EdDSA, typ at+jwt, aud = the MCP server's canonical URL. */
@@ -29,6 +31,7 @@ export async function signMcpToken(
     client: claims.client ?? 'deputy-chat',
   };
   if (claims.cid) body.cid = claims.cid;
+  if (claims.site) body.site = claims.site;
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })
     .setIssuer(opts.issuer)
@@ -53,8 +56,10 @@ export class McpTokenMinter {
     private readonly audience: () => string,
   ) {}
 
-  async tokenFor(claims: McpTokenClaims): Promise<string> {
-    const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.scopes.join(' ')}`;
+  async tokenFor(visitor: McpTokenClaims): Promise<string> {
+    // These tokens are minted for visitors: staff authority is never granted from one (S7).
+    const claims = { ...visitor, scopes: visitor.scopes.filter((s) => s !== 'crm.any') };
+    const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.site ?? ''}\n${claims.scopes.join(' ')}`;
     const now = Date.now() / 1000;
     const hit = this.#cache.get(cacheKey);
     if (hit && hit.exp - REFRESH_MARGIN_S > now) return hit.token;

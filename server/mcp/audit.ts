@@ -3,16 +3,36 @@ import { maskArgs } from '../mask.js';
 import type { Database } from '../store/schema.js';
 import type { McpCaller } from './auth.js';
 
+export type AuditOutcome = 'ok' | 'error' | 'denied' | 'confirmation_required';
+
 export interface AuditEntry {
   caller: McpCaller;
   tool: string;
   args: unknown;
-  outcome: 'ok' | 'error' | 'denied' | 'confirmation_required';
+  outcome: AuditOutcome;
   errorCode: string | null;
   latencyMs: number;
 }
 
-/** Records every tools/call (DESIGN §1.5): who, which scopes, tool, masked arguments, outcome, latency. */
+/** One audit row as the CLI prints it. */
+export interface AuditRow {
+  at: string;
+  sub: string;
+  client: string;
+  scopes: string;
+  tool: string;
+  args: string;
+  outcome: string;
+  error_code: string | null;
+  latency_ms: number;
+  jti: string;
+  cid: string | null;
+}
+
+/**
+ * Records every tools/call (DESIGN §1.5): time, subject, client, scopes, tool, masked arguments,
+ * outcome or error code, latency, token id and conversation.
+ */
 export class AuditLog {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -24,13 +44,41 @@ export class AuditLog {
         sub: entry.caller.sub,
         client: entry.caller.client,
         scopes: entry.caller.scopes.join(' '),
-        tool: entry.tool.slice(0, 64),
+        // The name may be anything a model invented: keep it short and printable.
+        tool: entry.tool.replace(/[^\w.:-]/g, '?').slice(0, 64),
         args: JSON.stringify(maskArgs(entry.args) ?? null),
         outcome: entry.outcome,
         error_code: entry.errorCode,
         latency_ms: Math.round(entry.latencyMs * 100) / 100,
         jti: entry.caller.jti,
+        cid: entry.caller.cid,
       })
       .execute();
+  }
+
+  /** Entries oldest first, optionally for one subject and since a time. */
+  async query(opts: { sub?: string; since?: string; limit?: number } = {}): Promise<AuditRow[]> {
+    let q = this.db
+      .selectFrom('audit_log')
+      .select([
+        'at',
+        'sub',
+        'client',
+        'scopes',
+        'tool',
+        'args',
+        'outcome',
+        'error_code',
+        'latency_ms',
+        'jti',
+        'cid',
+      ]);
+    if (opts.sub) q = q.where('sub', '=', opts.sub);
+    if (opts.since) q = q.where('at', '>=', opts.since);
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(opts.limit ?? 1000)
+      .execute();
+    return rows.reverse().map((r) => ({ ...r, cid: r.cid ?? null }));
   }
 }

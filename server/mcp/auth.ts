@@ -11,6 +11,8 @@ export interface McpCaller {
   jti: string;
   client: string;
   cid: string | null;
+  /** The site the visitor came from (`site` claim): picks the default phone country. */
+  site: string | null;
   exp: number;
   token: string;
 }
@@ -24,6 +26,9 @@ export interface McpVerifierOptions {
 }
 
 const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+const SITE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** MCP tokens live at most five minutes (DESIGN §3), plus a little clock skew. */
+const MAX_LIFETIME_S = 300 + 5;
 
 /**
  * Verifies MCP access tokens (DESIGN §3): EdDSA only, typ at+jwt, issuer, audience = this server's
@@ -62,7 +67,10 @@ export class McpTokenVerifier {
       });
       if (typeof payload.sub !== 'string' || !SUB_PATTERN.test(payload.sub))
         return fail('invalid_token', 'bad subject');
-      if (typeof payload.jti !== 'string') return fail('invalid_token', 'bad jti');
+      if (typeof payload.jti !== 'string' || payload.jti.length > 128)
+        return fail('invalid_token', 'bad jti');
+      if ((payload.exp ?? 0) - (payload.iat ?? 0) > MAX_LIFETIME_S)
+        return fail('invalid_token', 'token lifetime too long');
       const scopes = parseScopes(payload.scope, { allowStaff: true });
       const caller: McpCaller = {
         sub: payload.sub,
@@ -72,6 +80,7 @@ export class McpTokenVerifier {
         jti: payload.jti,
         client: typeof payload.client === 'string' ? payload.client.slice(0, 64) : 'unknown',
         cid: typeof payload.cid === 'string' ? payload.cid.slice(0, 64) : null,
+        site: typeof payload.site === 'string' && SITE_PATTERN.test(payload.site) ? payload.site : null,
         exp: payload.exp as number,
         token,
       };

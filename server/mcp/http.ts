@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SCOPES } from '../../shared/scopes.js';
+import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
 import { type CrmServerDeps, createCrmServer } from './server.js';
 
@@ -60,6 +60,17 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
           `Bearer error="${error}", error_description="${description}", resource_metadata="${metadataUrl()}"`,
         )
         .send({ jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized' }, id: null });
+    }
+    if (verified.caller.scopes.length === 0) {
+      // A valid token that grants no CRM scope at all cannot use this endpoint (MCP authorization:
+      // 403 insufficient_scope, naming the scopes that would help).
+      return reply
+        .code(403)
+        .header(
+          'www-authenticate',
+          `Bearer error="insufficient_scope", scope="${VISITOR_SCOPES.join(' ')}", resource_metadata="${metadataUrl()}"`,
+        )
+        .send({ jsonrpc: '2.0', error: { code: -32003, message: 'Insufficient scope' }, id: null });
     }
     await serve(req, reply, verified.caller, opts.deps);
   });

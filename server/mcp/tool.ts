@@ -1,8 +1,13 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CountryCode } from 'libphonenumber-js';
 import type { z } from 'zod';
 import type { Scope } from '../../shared/scopes.js';
 import type { CrmAdapter } from '../crm/adapter.js';
 import type { McpCaller } from './auth.js';
+import type { Confirmations } from './confirmation.js';
+import { TOOL_ERRORS, type ToolErrorCode } from './errors.js';
+
+export type { ToolErrorCode } from './errors.js';
 
 /** Everything a tool handler may use: the verified caller and the CRM. Nothing from the model. */
 export interface ToolContext {
@@ -10,45 +15,76 @@ export interface ToolContext {
   crm: CrmAdapter;
   /** `_meta` of the tools/call request (carries confirmation state for writes). */
   meta: Record<string, unknown> | undefined;
+  confirmations: Confirmations;
+  /** Default country for phone numbers typed without a country code (the caller's site). */
+  phoneCountry: CountryCode;
 }
-
-/** Customer-safe error codes a tool can answer with. */
-export type ToolErrorCode =
-  | 'not_found'
-  | 'insufficient_scope'
-  | 'invalid_argument'
-  | 'invalid_phone'
-  | 'ticket_closed'
-  | 'confirmation_required'
-  | 'confirmation_invalid'
-  | 'sign_in_required'
-  | 'internal';
 
 export type ToolOutcome =
   | { ok: true; data: Record<string, unknown>; text: string }
   | { ok: false; code: ToolErrorCode; message: string; data?: Record<string, unknown> };
 
-export interface ToolDefinition<In extends z.ZodType = z.ZodType, Out extends z.ZodObject = z.ZodObject> {
+/** The three shapes a tool's input can take, each built once at module load (DESIGN §4). */
+export interface ToolInputs<V extends z.ZodObject = z.ZodObject, S extends z.ZodObject = z.ZodObject> {
+  /** Signed-in visitor: never a customer field. */
+  visitor: V;
+  /** Staff (`crm.any`): may name a customer with an optional `customer_id`. */
+  staff: S;
+  /** Anonymous visitor, when different from `visitor` (create_ticket asks for a contact email). */
+  anonymous?: z.ZodObject;
+}
+
+export interface ToolDefinition<
+  V extends z.ZodObject = z.ZodObject,
+  S extends z.ZodObject = z.ZodObject,
+  Out extends z.ZodObject = z.ZodObject,
+> {
   name: string;
   title: string;
   description: string;
   /** The scope that must be present for the tool to be listed and called. */
   scope: Scope;
   annotations: ToolAnnotations;
-  /** Visitor schemas never have a customer field; staff schemas (crm.any) may (DESIGN §4). */
-  input(caller: McpCaller): In;
+  inputs: ToolInputs<V, S>;
   output: Out;
-  run(args: z.infer<In>, ctx: ToolContext): Promise<ToolOutcome>;
+  run(args: z.infer<V> & Partial<z.infer<S>>, ctx: ToolContext): Promise<ToolOutcome>;
 }
 
 /** Keeps each tool file's types precise while the registry holds them uniformly. */
-export function defineTool<In extends z.ZodType, Out extends z.ZodObject>(
-  def: ToolDefinition<In, Out>,
+export function defineTool<V extends z.ZodObject, S extends z.ZodObject, Out extends z.ZodObject>(
+  def: ToolDefinition<V, S, Out>,
 ): ToolDefinition {
   return def as unknown as ToolDefinition;
+}
+
+/** The input schema a caller sees and is validated against. */
+export function inputFor(tool: ToolDefinition, caller: McpCaller): z.ZodObject {
+  if (caller.staff) return tool.inputs.staff;
+  if (caller.anonymous && tool.inputs.anonymous) return tool.inputs.anonymous;
+  return tool.inputs.visitor;
 }
 
 /** CRM text entering model context is bounded (I4). */
 export function bound(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}… [truncated]` : text;
+}
+
+/** A failed outcome with the code's default text unless a more specific one is given. */
+export function failure(code: ToolErrorCode, message?: string, data?: Record<string, unknown>): ToolOutcome {
+  return data
+    ? { ok: false, code, message: message ?? TOOL_ERRORS[code], data }
+    : { ok: false, code, message: message ?? TOOL_ERRORS[code] };
+}
+
+/** A successful outcome: structured content plus its text copy. */
+export function success(data: Record<string, unknown>): ToolOutcome {
+  return { ok: true, data, text: JSON.stringify(data) };
+}
+
+/**
+ * The customer a call acts for: always the token's subject, except that staff (`crm.any`) may name
+ * one with `customer_id` (visitor schemas have no such field, so `args` cannot carry one for them).
+ */
+export function targetCustomer(caller: McpCaller, args: { customer_id?: string | undefined }): string {
+  return caller.staff && args.customer_id ? args.customer_id : caller.sub;
 }

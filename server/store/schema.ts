@@ -8,6 +8,7 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   audit_log: AuditLogTable;
+  confirmation_uses: ConfirmationUsesTable;
 }
 
 export interface CustomersTable {
@@ -32,6 +33,10 @@ export interface TicketsTable {
   priority: TicketPriority;
   created_at: string;
   updated_at: string;
+  /** Set when the creating call carried an idempotency key; unique per customer. */
+  idempotency_key?: string | null;
+  /** A guest's contact email (anonymous visitors' tickets). */
+  contact_email?: string | null;
 }
 
 export interface TicketCommentsTable {
@@ -75,4 +80,16 @@ export interface AuditLogTable {
   error_code: string | null;
   latency_ms: number;
   jti: string;
+  /** Conversation id from the MCP token, when the caller is the chat backend. */
+  cid?: string | null;
+}
+
+/** A consumed confirmation state: its id can never confirm a write again (A10, W6). */
+export interface ConfirmationUsesTable {
+  id: string;
+  sub: string;
+  tool: string;
+  /** Unix seconds after which the state is refused anyway, so the row may be purged. */
+  expires_at: number;
+  used_at: string;
 }

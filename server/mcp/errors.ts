@@ -1,0 +1,20 @@
+/**
+ * Every error code an MCP tool can answer with, and its customer-safe default text. Error results
+ * are `isError` with text JSON `{"error": code, "message": …}` (never structuredContent); CRM
+ * internals, SQL and stack traces never appear in them. Each code is documented in
+ * docs/security-model.md, and a test checks that.
+ */
+export const TOOL_ERRORS = {
+  not_found: 'That record was not found.',
+  insufficient_scope: 'You do not have permission to do that.',
+  unknown_tool: 'There is no such tool.',
+  invalid_argument: 'Some of the details given are not valid.',
+  invalid_phone: 'That does not look like a valid phone number. Please double-check it.',
+  ticket_closed: 'That ticket is closed, so it cannot take new comments. Please open a new ticket.',
+  sign_in_required: 'Please sign in first.',
+  confirmation_required: 'This change needs your confirmation.',
+  confirmation_invalid: 'That confirmation is not valid any more. Nothing was changed; please ask again.',
+  internal: 'Something went wrong while doing that. Please try again later.',
+} as const satisfies Record<string, string>;
+
+export type ToolErrorCode = keyof typeof TOOL_ERRORS;

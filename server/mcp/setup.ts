@@ -1,0 +1,51 @@
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { loadOrCreateSecret, type SigningKey } from '../auth/keys.js';
+import type { Config } from '../config.js';
+import type { CrmAdapter } from '../crm/adapter.js';
+import { EmbeddedCrm } from '../crm/embedded.js';
+import type { Store } from '../store/db.js';
+import { AuditLog } from './audit.js';
+import { McpTokenVerifier } from './auth.js';
+import { Confirmations } from './confirmation.js';
+import type { McpRoutesOptions } from './http.js';
+
+export interface McpSetup {
+  config: Config;
+  store: Store;
+  signingKey: SigningKey;
+  /** Issuer of MCP tokens: the chat backend's own URL. */
+  issuer: () => string;
+  /** This MCP server's canonical URL (the `aud` of its tokens). */
+  resourceUrl: () => string;
+  log: FastifyBaseLogger;
+  /** The CRM behind the tools; the embedded one on the store by default. */
+  crm?: CrmAdapter;
+}
+
+/**
+ * Everything the MCP routes need, built the same way whether the MCP server runs inside the chat
+ * backend (`npm start`) or alone (`npm run deputy -- mcp`). The confirmation HMAC key lives in the
+ * data directory beside the other keys, so states survive restarts and work across processes.
+ */
+export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
+  const sites = s.config.sites;
+  return {
+    verifier: new McpTokenVerifier({
+      jwks: { keys: [s.signingKey.publicJwk] },
+      issuer: s.issuer,
+      audience: s.resourceUrl,
+    }),
+    deps: {
+      crm: s.crm ?? new EmbeddedCrm(s.store.db),
+      audit: new AuditLog(s.store.db),
+      confirmations: new Confirmations(loadOrCreateSecret(s.config.dataDir, 'mcp-confirmation'), s.store.db),
+      phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
+      validator: new AjvJsonSchemaValidator(),
+      log: s.log,
+    },
+    resourceUrl: s.resourceUrl,
+    issuer: s.issuer,
+    allowedOrigins: () => [new URL(s.issuer()).origin, new URL(s.resourceUrl()).origin],
+  };
+}

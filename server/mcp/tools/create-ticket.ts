@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { defineTool, failure, success, targetCustomer } from '../tool.js';
+import { confirmedWrite, quote } from '../write.js';
+import { CUSTOMER_ID, TICKET_PRIORITY, TICKET_STATUS, text } from './fields.js';
+
+const NAME = 'create_ticket';
+/** The same subject and description from the same customer within this window is one ticket (W4). */
+export const TICKET_DEDUPE_WINDOW_MS = 10 * 60 * 1000;
+/** `_meta` key of an optional idempotency key: a retried call with the same key returns the same ticket. */
+export const IDEMPOTENCY_META_KEY = 'io.deputy/idempotency-key';
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const fields = {
+  subject: text(3, 150, 'One-line summary of the problem, in the customer’s words (3-150 characters)'),
+  description: text(1, 4000, 'What happened and what the customer would like (up to 4,000 characters)'),
+  priority: TICKET_PRIORITY.optional().describe('How urgent it is; "normal" when omitted'),
+};
+
+export const createTicket = defineTool({
+  name: NAME,
+  title: 'Open a support ticket',
+  description:
+    'Opens a support ticket for the signed-in customer so a person from the team follows up. The customer must confirm with a button before it is opened; the same request again within 10 minutes returns the ticket already opened.',
+  scope: 'crm.ticket.create',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  inputs: {
+    visitor: z.strictObject(fields),
+    staff: z.strictObject({ ...fields, customer_id: CUSTOMER_ID }),
+    anonymous: z.strictObject({
+      ...fields,
+      contact_email: z
+        .email()
+        .max(254)
+        .describe('Email address the team should reply to (the visitor is not signed in)'),
+    }),
+  },
+  output: z.object({
+    ticket_id: z.string().describe('Ticket id, e.g. "T-3001"'),
+    subject: z.string().describe('Ticket subject'),
+    status: TICKET_STATUS.describe('Current status'),
+    priority: TICKET_PRIORITY.describe('Priority'),
+    created_at: z.string().describe('When the ticket was opened (ISO 8601)'),
+    created: z.boolean().describe('False when this request had already opened the ticket (nothing new)'),
+  }),
+  async run(args, ctx) {
+    const { caller, crm } = ctx;
+    const contactEmail = (args as { contact_email?: string }).contact_email;
+    if (caller.anonymous && !caller.staff && !contactEmail) return failure('sign_in_required');
+    const rawKey = ctx.meta?.[IDEMPOTENCY_META_KEY];
+    if (rawKey !== undefined && (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey)))
+      return failure('invalid_argument', 'The idempotency key is not valid.');
+    const customerId = targetCustomer(caller, args);
+    if (!caller.anonymous && !(await crm.getCustomer(customerId)))
+      return failure('not_found', 'No customer record was found.');
+    const ticket = {
+      customerId,
+      subject: args.subject,
+      description: args.description,
+      priority: args.priority ?? ('normal' as const),
+      dedupeWindowMs: TICKET_DEDUPE_WINDOW_MS,
+      ...(rawKey ? { idempotencyKey: rawKey } : {}),
+      ...(contactEmail ? { contactEmail } : {}),
+    };
+    const view = (t: {
+      id: string;
+      subject: string;
+      status: string;
+      priority: string;
+      createdAt: string;
+    }) => ({
+      ticket_id: t.id,
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      created_at: t.createdAt,
+    });
+    // A retry of a request that already opened a ticket returns it without asking again (W4).
+    const existing = await crm.findDuplicateTicket(ticket);
+    if (existing) return success({ ...view(existing), created: false });
+    const whose = customerId === caller.sub ? 'a ticket' : `a ticket for customer ${customerId}`;
+    const summary = `Open ${whose}: ${quote(args.subject)} (${ticket.priority} priority)?`;
+    return confirmedWrite(
+      ctx,
+      {
+        tool: NAME,
+        customer: customerId,
+        change: {
+          subject: ticket.subject,
+          description: ticket.description,
+          priority: ticket.priority,
+          contact_email: contactEmail ?? null,
+        },
+        summary,
+      },
+      async () => {
+        if (caller.anonymous && contactEmail) await crm.ensureGuest(customerId, contactEmail);
+        const result = await crm.createTicket(ticket);
+        return success({ ...view(result.ticket), created: result.created });
+      },
+    );
+  },
+});
