@@ -10,11 +10,16 @@ import type { SigningKey } from './auth/keys.js';
 import { McpTokenMinter } from './auth/mcp-token.js';
 import type { Config } from './config.js';
 import { EmbeddedCrm } from './crm/embedded.js';
+import { SERVER_ERRORS } from './errors.js';
+import { VisitorBudgets } from './gateway/budgets.js';
+import { GatewayControl } from './gateway/control.js';
 import { ConversationHub } from './gateway/hub.js';
 import { gatewayRoutes } from './gateway/plugin.js';
-import { loggerOptions } from './logging.js';
+import { visitorKey } from './gateway/session.js';
+import { genReqId, type LogStream, loggerOptions } from './logging.js';
 import { mcpRoutes } from './mcp/http.js';
 import { mcpRouteOptions } from './mcp/setup.js';
+import { Metrics } from './metrics.js';
 import { ConversationStore } from './store/conversations.js';
 import type { Store } from './store/db.js';
 
@@ -23,6 +28,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export interface AppDeps {
   store: Store;
   signingKey: SigningKey;
+  /** Where logs go (default stdout); tests read them from here. */
+  logStream?: LogStream;
 }
 
 declare module 'fastify' {
@@ -35,6 +42,9 @@ declare module 'fastify' {
       /** The MCP server's canonical URL (audience of MCP tokens). */
       mcpUrl(): string;
       hub: ConversationHub;
+      metrics: Metrics;
+      /** SIGTERM: stop accepting chats, let turns finish (bounded), close sockets with 1012. */
+      drain(): Promise<{ finished: boolean }>;
     };
   }
 }
@@ -42,12 +52,13 @@ declare module 'fastify' {
 /** Builds the whole Deputy backend; never listens (server/main.ts does). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    genReqId,
     // Slow clients cannot hold sockets open by dribbling headers (WS6).
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
   });
 
   const selfUrl = () => {
@@ -58,15 +69,39 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   };
   const mcpUrl = () => config.mcpUrl ?? `${selfUrl()}/mcp`;
   const hub = new ConversationHub();
-  app.decorate('deputy', { config, store: deps.store, selfUrl, mcpUrl, hub });
+  const metrics = new Metrics();
+  const control = new GatewayControl(hub);
+  const drain = () => control.drain(config.limits.drainTimeoutMs);
+  app.decorate('deputy', { config, store: deps.store, selfUrl, mcpUrl, hub, metrics, drain });
 
   const crm = new EmbeddedCrm(deps.store.db);
   const minter = new McpTokenMinter(deps.signingKey, selfUrl, mcpUrl);
-  const model = createModel(config.model);
+  // One model per name in use: sites may each name their own (DESIGN §3 sites configuration).
+  const models = new Map(
+    [...new Set([...config.sites.values()].map((s) => s.model))].map((n) => [n, createModel(n)]),
+  );
+  const budgets = new VisitorBudgets(config.limits);
 
   app.get('/.well-known/jwks.json', async () => ({ keys: [deps.signingKey.publicJwk] }));
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = !control.draining && databaseAnswers(deps.store);
+    if (!ready) reply.code(503);
+    return ready ? { ok: true } : { ok: false, code: 'not_ready', message: SERVER_ERRORS.not_ready.message };
+  });
+  app.get('/metrics', async (req, reply) => {
+    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      return reply
+        .code(401)
+        .send({ code: 'metrics_forbidden', message: SERVER_ERRORS.metrics_forbidden.message });
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpSeconds.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
 
   await app.register(
     mcpRoutes,
@@ -86,10 +121,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     visitorAudience: config.visitorAudience,
     conversations: new ConversationStore(deps.store.db),
     hub,
-    createAgent: (identity, conversationId) =>
-      new VisitorAgent(identity, conversationId, { model, minter, mcpUrl }),
+    createAgent: (identity, conversationId) => {
+      const model =
+        models.get(config.sites.get(identity.site)?.model ?? config.model) ?? createModel(config.model);
+      // Every model step is charged to the visitor's per-minute budget.
+      return new VisitorAgent(identity, conversationId, {
+        model: budgets.wrapModel(model, visitorKey(identity)),
+        minter,
+        mcpUrl,
+      });
+    },
     log: app.log,
-    helloTimeoutMs: 5000,
+    limits: config.limits,
+    metrics,
+    budgets,
+    control,
   });
 
   await registerWidget(app);
@@ -99,6 +145,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(demoRoutes, { config });
   }
   return app;
+}
+
+/** Whether the database answers a trivial query (readiness). */
+function databaseAnswers(store: Store): boolean {
+  try {
+    return store.sqlite.prepare('select 1 as ok').get() !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Serves the built widget: `/widget.js` (the loader) and `/widget/*` (the lazily loaded panel). */

@@ -1,12 +1,16 @@
 import path from 'node:path';
+import type { JWTVerifyGetKey } from 'jose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Scope } from '../shared/scopes.js';
+import { DeputyError } from './errors.js';
 
-/** How a site's visitor tokens are verified (DESIGN §3). */
+export type KeyAlg = 'EdDSA' | 'ES256' | 'RS256';
+
+/** How a site's visitor tokens are verified (DESIGN §3), resolved and ready to use. */
 export type VisitorKey =
   | { kind: 'hs256'; secret: Uint8Array }
-  | { kind: 'jwk'; jwk: Record<string, unknown>; alg: 'EdDSA' | 'ES256' | 'RS256' }
-  | { kind: 'jwks'; url: string; algs: ('EdDSA' | 'ES256' | 'RS256')[] };
+  | { kind: 'jwk'; key: CryptoKey; alg: KeyAlg }
+  | { kind: 'jwks'; url: string; algs: KeyAlg[]; keySet: JWTVerifyGetKey };
 
 export interface SiteConfig {
   id: string;
@@ -19,9 +23,50 @@ export interface SiteConfig {
   anonymousScopes: Scope[];
   /** Default country for phone numbers typed without a country code. */
   phoneCountry: CountryCode;
+  /** The model answering this site's visitors (the global model when the site names none). */
+  model: ModelName;
 }
 
 export type ModelName = 'rules' | 'openai' | 'anthropic';
+export const MODELS: readonly ModelName[] = ['rules', 'openai', 'anthropic'];
+
+/** Abuse limits and budgets of the gateway (DESIGN §8); every one overridable by `DEPUTY_LIMIT_*`. */
+export interface Limits {
+  /** The hello frame must arrive this soon after the upgrade (else close 4401). */
+  helloTimeoutMs: number;
+  /** Ping interval; a socket that has not answered the previous ping by the next one is terminated. */
+  heartbeatMs: number;
+  /** Token bucket per connection: sustained inbound frames per second… */
+  framesPerSecond: number;
+  /** …and the burst it allows. */
+  frameBurst: number;
+  /** Invalid or throttled frames a connection may send before it is closed 1008. */
+  abuseStrikes: number;
+  connectionsPerIp: number;
+  connectionsPerVisitor: number;
+  /** Visitor messages per minute per visitor (across their tabs). */
+  messagesPerMinute: number;
+  /** Model steps per minute per visitor. */
+  modelCallsPerMinute: number;
+  /** Bytes queued to a socket beyond which the reader is too slow and is disconnected. */
+  maxBufferedBytes: number;
+  /** On SIGTERM, how long turns in flight may take to finish. */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  helloTimeoutMs: 5000,
+  heartbeatMs: 30_000,
+  framesPerSecond: 10,
+  frameBurst: 30,
+  abuseStrikes: 20,
+  connectionsPerIp: 256,
+  connectionsPerVisitor: 16,
+  messagesPerMinute: 30,
+  modelCallsPerMinute: 120,
+  maxBufferedBytes: 1024 * 1024,
+  drainTimeoutMs: 10_000,
+};
 
 export interface Config {
   host: string;
@@ -35,22 +80,36 @@ export interface Config {
   visitorAudience: string;
   model: ModelName;
   sites: Map<string, SiteConfig>;
+  limits: Limits;
+  /**
+   * Whether to believe `X-Forwarded-For` (behind a reverse proxy): false, true, or comma-separated
+   * proxy addresses/CIDRs. The per-address connection cap counts the client address it yields.
+   */
+  trustProxy: boolean | string;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** Serve the demo store page at `/` and mint demo visitor tokens. */
   demo: boolean;
   logLevel: string;
+  /** The configuration file in use, if any (for the boot log). */
+  configFile: string | undefined;
 }
 
-const MODELS: readonly ModelName[] = ['rules', 'openai', 'anthropic'];
+/** The settings that come only from the environment (sites, limits and the file are merged by sites/). */
+export type EnvConfig = Omit<Config, 'sites' | 'limits' | 'configFile'>;
 
-/** Reads the process environment into a Config (sites are filled in by `resolveSites`). */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<Config, 'sites'> {
+/** Reads the process environment into a Config (sites and limits are filled in by `loadSites`). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}"`);
+    throw new DeputyError('env_invalid', `PORT must be a port number (0-65535), got "${env.PORT}".`);
   }
   const model = (env.DEPUTY_MODEL ?? 'rules') as ModelName;
   if (!MODELS.includes(model)) {
-    throw new Error(`DEPUTY_MODEL must be one of ${MODELS.join(', ')}, got "${env.DEPUTY_MODEL}"`);
+    throw new DeputyError(
+      'env_invalid',
+      `DEPUTY_MODEL must be one of ${MODELS.join(', ')}, got "${env.DEPUTY_MODEL}".`,
+    );
   }
   return {
     host: env.HOST ?? '127.0.0.1',
@@ -60,7 +119,35 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<Config
     publicUrl: env.DEPUTY_PUBLIC_URL || undefined,
     visitorAudience: env.DEPUTY_VISITOR_AUDIENCE ?? 'deputy',
     model,
+    trustProxy: parseTrustProxy(env.DEPUTY_TRUST_PROXY),
+    metricsToken: env.DEPUTY_METRICS_TOKEN || undefined,
     demo: env.DEPUTY_DEMO !== '0',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | string {
+  if (!raw || raw === 'false' || raw === '0') return false;
+  return raw === 'true' ? true : raw;
+}
+
+/** `messagesPerMinute` → `DEPUTY_LIMIT_MESSAGES_PER_MINUTE`. */
+export function limitEnvName(key: keyof Limits): string {
+  return `DEPUTY_LIMIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Limits from the file's `limits` object, then each overridden by its environment variable. */
+export function resolveLimits(fromFile: Partial<Limits>, env: NodeJS.ProcessEnv): Limits {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...fromFile };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const name = limitEnvName(key);
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new DeputyError('env_invalid', `${name} must be a positive integer, got "${raw}".`);
+    }
+    limits[key] = value;
+  }
+  return limits;
 }

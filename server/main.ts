@@ -1,27 +1,40 @@
 import { bootApp } from './boot.js';
+import { DeputyError } from './errors.js';
 
 /** `npm start`: boot, listen, and drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const { app, config } = await bootApp();
   await app.listen({ host: config.host, port: config.port });
-  app.log.info(`Deputy is ready: ${app.deputy.selfUrl()}/ (demo logins: /?as=alice, /?as=bob, /?as=guest)`);
+  const sites = [...config.sites.keys()].join(', ');
+  app.log.info(
+    { configFile: config.configFile ?? null, sites },
+    `Deputy is ready: ${app.deputy.selfUrl()}/ (demo logins: /?as=alice, /?as=bob, /?as=guest)`,
+  );
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    app.log.info({ signal, drainTimeoutMs: config.limits.drainTimeoutMs }, 'draining');
+    // A hard stop well after the drain deadline, in case closing itself hangs.
+    const force = setTimeout(() => process.exit(1), config.limits.drainTimeoutMs + 10_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    try {
+      // The drain runs before app.close(): turns in flight still reach the MCP server over HTTP.
+      const { finished } = await app.deputy.drain();
+      app.log.info({ finished }, 'drained; closing');
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {
-  console.error(`[deputy] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  const code = err instanceof DeputyError ? ` [${err.code}]` : '';
+  console.error(`[deputy] failed to start${code}: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -18,6 +18,8 @@ export const WIRE_ERRORS = {
   confirmation_unknown: { message: 'That confirmation is no longer pending.' },
   busy: { message: 'Still working on your previous message.' },
   rate_limited: { message: 'You are sending messages too quickly. Please wait a moment.' },
+  model_budget: { message: 'You have asked a lot in a short time. Please wait a minute and ask again.' },
+  slow_reader: { message: 'The connection is too slow to keep up; reconnecting.', close: 1013 },
   abuse: { message: 'Too many invalid or excessive frames.', close: 1008 },
   too_many_connections: { message: 'Too many open chats.', close: 1008 },
   model_unavailable: { message: 'The assistant is unavailable right now. Please try again shortly.' },

@@ -133,6 +133,8 @@ export interface ErrorFrame {
   clientId?: string;
   /** Correlation id for support, for internal errors. */
   ref?: string;
+  /** For `rate_limited` and `model_budget`: how long to wait before sending again. */
+  retryAfterMs?: number;
 }
 
 export type ServerFrame =

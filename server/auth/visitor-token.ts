@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { importJWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { parseScopes, type Scope } from '../../shared/scopes.js';
 import type { SiteConfig } from '../config.js';
 
@@ -57,10 +57,10 @@ async function verifyWithKey(
   if (key.kind === 'hs256') {
     ({ payload } = await jwtVerify(token, key.secret, { ...options, algorithms: ['HS256'] }));
   } else if (key.kind === 'jwk') {
-    const publicKey = await importJWK(key.jwk, key.alg);
-    ({ payload } = await jwtVerify(token, publicKey, { ...options, algorithms: [key.alg] }));
+    ({ payload } = await jwtVerify(token, key.key, { ...options, algorithms: [key.alg] }));
   } else {
-    throw new Error('JWKS keys are resolved by the sites configuration');
+    // Only the configured URL is fetched: a token's `jku` or unknown `kid` never picks a key (A11).
+    ({ payload } = await jwtVerify(token, key.keySet, { ...options, algorithms: key.algs }));
   }
   // An MCP token (typ at+jwt) is never a visitor token (A9).
   if (typeof payload.sub !== 'string' || !SUB_PATTERN.test(payload.sub) || payload.sub.startsWith('anon:')) {

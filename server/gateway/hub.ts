@@ -30,7 +30,14 @@ export class ConversationHub {
   }
 
   broadcast(conversationId: string, frame: ServerFrame): void {
-    for (const sub of this.#subscribers.get(conversationId) ?? []) sub.send(frame);
+    for (const sub of this.#subscribers.get(conversationId) ?? []) {
+      // One broken socket must not keep the frame from the visitor's other tabs.
+      try {
+        sub.send(frame);
+      } catch {
+        // The subscriber's own close handler cleans it up.
+      }
+    }
   }
 
   /** The reply currently streaming in this conversation, if any. */
@@ -99,6 +106,11 @@ export class ConversationHub {
     });
     this.#queues.set(conversationId, tracked);
     return tracked;
+  }
+
+  /** Whether a turn of this conversation is running or queued. */
+  busy(conversationId: string): boolean {
+    return this.#queues.has(conversationId);
   }
 
   /** Resolves when every queued turn has finished (graceful shutdown). */

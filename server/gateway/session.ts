@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { WIRE_ERRORS, type WireErrorCode } from '../../shared/errors.js';
 import {
   ClientFrame,
+  type ErrorFrame,
   type HelloFrame,
   MAX_TEXT_CHARS,
   type ServerFrame,
@@ -11,10 +12,18 @@ import {
 } from '../../shared/protocol.js';
 import type { VisitorAgent } from '../agent/agent.js';
 import { anonymousIdentity, type VisitorIdentity, verifyVisitorToken } from '../auth/visitor-token.js';
-import type { SiteConfig } from '../config.js';
+import type { Limits, SiteConfig } from '../config.js';
+import { maskText } from '../mask.js';
+import type { Metrics } from '../metrics.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
 import { newId } from '../store/conversations.js';
+import type { VisitorBudgets } from './budgets.js';
+import type { ConnectionCaps } from './connection-caps.js';
+import type { GatewayControl } from './control.js';
 import type { ConversationHub } from './hub.js';
+import { TokenBucket } from './rate-limit.js';
+import { turnFailure } from './turn-failure.js';
+import { instrumentSink } from './turn-metrics.js';
 
 export interface GatewayDeps {
   sites: Map<string, SiteConfig>;
@@ -23,12 +32,24 @@ export interface GatewayDeps {
   hub: ConversationHub;
   createAgent(identity: VisitorIdentity, conversationId: string): VisitorAgent;
   log: FastifyBaseLogger;
-  helloTimeoutMs: number;
+  limits: Limits;
+  metrics: Metrics;
+  budgets: VisitorBudgets;
+  control: GatewayControl;
 }
 
-/** The origin check is done before the upgrade; the hello's site must be one the origin may use. */
+/** What the upgrade established: the sites the page's origin may use, and who is connecting. */
 export interface SessionOrigin {
   allowedSites: ReadonlySet<string>;
+  /** Request id of the upgrade, carried by every log line of the session. */
+  reqId?: string;
+  /** Per-visitor connection cap (WS9); absent in tests that build a session by hand. */
+  visitorCaps?: ConnectionCaps;
+}
+
+/** The visitor key of budgets and caps: a visitor is a subject within a site. */
+export function visitorKey(identity: VisitorIdentity): string {
+  return `${identity.site}:${identity.sub}`;
 }
 
 function messageFrame(m: StoredMessage): ServerFrame {
@@ -46,55 +67,90 @@ function messageFrame(m: StoredMessage): ServerFrame {
 
 /**
  * One WebSocket: waits for the hello, then stores visitor messages before acknowledging them and
- * runs turns through the conversation's queue. Nothing a visitor sends can throw out of here.
+ * runs turns through the conversation's queue. Nothing a visitor sends can throw out of here:
+ * every handler is caught, invalid or excessive frames count toward an abuse budget (close 1008).
  */
 export class Session {
   #identity: VisitorIdentity | null = null;
   #conversation: Conversation | null = null;
   #agent: VisitorAgent | null = null;
   #unsubscribe: (() => void) | null = null;
+  #releaseVisitor: (() => void) | null = null;
   #helloTimer: NodeJS.Timeout;
   #helloSeen = false;
   #disposed = false;
   #turnsRunning = 0;
-  /** Aborted on server shutdown only: a turn outlives its socket so the reply is stored for resume. */
-  readonly #abort = new AbortController();
+  #strikes = 0;
+  #log: FastifyBaseLogger;
+  readonly #frames: TokenBucket;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: GatewayDeps,
     private readonly origin: SessionOrigin,
   ) {
-    this.#helloTimer = setTimeout(() => this.close('hello_timeout'), deps.helloTimeoutMs);
+    this.#log = deps.log.child({ reqId: origin.reqId ?? null });
+    this.#frames = new TokenBucket(deps.limits.frameBurst, deps.limits.framesPerSecond);
+    this.#helloTimer = setTimeout(() => this.close('hello_timeout'), deps.limits.helloTimeoutMs);
+    deps.metrics.connections.inc();
+    deps.control.sessions.add(this);
     socket.on('message', (data, isBinary) => {
-      this.#onMessage(data as Buffer, isBinary).catch((err: unknown) => this.#fail(err));
+      try {
+        this.#onMessage(data as Buffer, isBinary).catch((err: unknown) => this.#fail(err));
+      } catch (err) {
+        this.#fail(err);
+      }
     });
     socket.on('close', () => this.#dispose());
-    socket.on('error', (err) => deps.log.debug({ err: err.message }, 'socket error'));
+    socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
   }
 
   send(frame: ServerFrame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    // A reader that cannot keep up must not make us buffer without bound: it reconnects and resumes.
+    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+      this.deps.metrics.connectionsRefused.inc({ reason: 'slow_reader' });
+      this.socket.close(WIRE_ERRORS.slow_reader.close, 'slow_reader');
+      return;
+    }
+    this.socket.send(JSON.stringify(frame));
   }
 
-  error(code: WireErrorCode, extra: { clientId?: string; ref?: string } = {}): void {
+  error(code: WireErrorCode, extra: Omit<ErrorFrame, 'type' | 'code' | 'message'> = {}): void {
     this.send({ type: 'error', code, message: WIRE_ERRORS[code].message, ...extra });
   }
 
   /** Sends a coded error frame, then closes with the code's close code. */
   close(code: WireErrorCode): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
     this.error(code);
     const closeCode = (WIRE_ERRORS[code] as { close?: number }).close ?? 1008;
     this.socket.close(closeCode, code);
   }
 
+  /** An invalid or excessive frame: answered, counted, and past the budget the socket is closed. */
+  #strike(code: WireErrorCode, extra: Omit<ErrorFrame, 'type' | 'code' | 'message'> = {}): void {
+    this.deps.metrics.framesRejected.inc({ code });
+    this.#strikes++;
+    if (this.#strikes >= this.deps.limits.abuseStrikes) {
+      this.deps.metrics.connectionsRefused.inc({ reason: 'abuse' });
+      this.#log.warn({ strikes: this.#strikes, last: code }, 'closing an abusive connection');
+      this.close('abuse');
+      return;
+    }
+    this.error(code, extra);
+  }
+
   async #onMessage(data: Buffer, isBinary: boolean): Promise<void> {
+    if (this.#disposed) return;
     if (isBinary) return this.close('binary_frame');
+    if (!this.#frames.take())
+      return this.#strike('rate_limited', { retryAfterMs: this.#frames.retryAfterMs() });
     let json: unknown;
     try {
       json = JSON.parse(data.toString('utf8'));
     } catch {
-      return this.error('bad_json');
+      return this.#strike('bad_json');
     }
     const tooLong =
       typeof json === 'object' &&
@@ -104,24 +160,24 @@ export class Session {
       (json as { text: string }).text.length > MAX_TEXT_CHARS;
     if (tooLong) {
       const clientId = (json as { clientId?: unknown }).clientId;
-      return this.error(
+      return this.#strike(
         'text_too_long',
         typeof clientId === 'string' ? { clientId: clientId.slice(0, 64) } : {},
       );
     }
     const parsed = ClientFrame.safeParse(json);
-    if (!parsed.success) return this.error('bad_frame');
+    if (!parsed.success) return this.#strike('bad_frame');
     const frame = parsed.data;
     if (frame.type === 'hello') return this.#onHello(frame);
-    if (!this.#conversation || !this.#identity) return this.error('hello_required');
+    if (!this.#conversation || !this.#identity) return this.#strike('hello_required');
     if (frame.type === 'message') return this.#onVisitorMessage(frame);
     if (!this.deps.hub.answerConfirm(this.#conversation.id, frame.confirmId, frame.accept)) {
-      this.error('confirmation_unknown');
+      this.#strike('confirmation_unknown');
     }
   }
 
   async #onHello(frame: HelloFrame): Promise<void> {
-    if (this.#helloSeen) return this.error('bad_frame');
+    if (this.#helloSeen) return this.#strike('bad_frame');
     this.#helloSeen = true;
     clearTimeout(this.#helloTimer);
     const site = this.deps.sites.get(frame.site);
@@ -130,7 +186,10 @@ export class Session {
     let identity: VisitorIdentity;
     if (frame.token) {
       const verified = await verifyVisitorToken(site, frame.token, this.deps.visitorAudience);
-      if (!verified.ok) return this.close(verified.code);
+      if (!verified.ok) {
+        this.#log.info({ site: site.id, code: verified.code }, 'visitor token refused');
+        return this.close(verified.code);
+      }
       identity = verified.identity;
     } else {
       identity = anonymousIdentity(site);
@@ -150,13 +209,23 @@ export class Session {
         resumed = true;
       }
     }
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const release = this.origin.visitorCaps?.acquire(visitorKey(identity));
+    if (release === null) {
+      this.deps.metrics.connectionsRefused.inc({ reason: 'per_visitor' });
+      return this.close('too_many_connections');
+    }
+    this.#releaseVisitor = release ?? null;
     if (frame.conversationId && !conversation) this.error('conversation_not_found');
     conversation ??= await store.create(site.id, identity.sub);
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.#identity = identity;
     this.#conversation = conversation;
+    this.#log = this.#log.child({ site: site.id, conversationId: conversation.id });
     this.#agent = this.deps.createAgent(identity, conversation.id);
     const history = await store.since(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0);
+    const latest = resumed ? await store.recent(conversation.id, 1) : [];
+    if (this.socket.readyState !== this.socket.OPEN) return;
     const last = history.at(-1)?.seq ?? frame.lastSeq ?? 0;
     this.send({
       type: 'welcome',
@@ -172,15 +241,37 @@ export class Session {
       this.send({ type: 'reply_start', id: inflight.id });
       if (inflight.text) this.send({ type: 'delta', id: inflight.id, text: inflight.text });
     }
+    this.#log.info({ resumed, anonymous: identity.anonymous }, 'chat session started');
+    // A visitor message stored but never answered (the previous process died mid-turn) is answered
+    // now, so a restart resumes every conversation. The check and the enqueue are synchronous.
+    const c = conversation;
+    if (latest.at(-1)?.role === 'visitor' && !this.deps.hub.busy(c.id) && !this.deps.control.draining) {
+      void this.deps.hub.enqueue(c.id, () => this.#runTurn(c));
+    }
   }
 
   async #onVisitorMessage(frame: VisitorMessageFrame): Promise<void> {
     const conversation = this.#conversation!;
+    if (this.deps.control.draining) {
+      // Not stored: the widget's outbox keeps it and resends it to the next process.
+      this.deps.metrics.messages.inc({ outcome: 'refused' });
+      return this.error('shutting_down', { clientId: frame.clientId });
+    }
+    const admitted = this.deps.budgets.admitMessage(visitorKey(this.#identity!));
+    if (!admitted.ok) {
+      this.deps.metrics.messages.inc({ outcome: 'refused' });
+      return this.#strike(admitted.code, { clientId: frame.clientId, retryAfterMs: admitted.retryAfterMs });
+    }
     const stored = await this.deps.conversations.append(conversation.id, {
       role: 'visitor',
       text: frame.text,
       clientId: frame.clientId,
     });
+    this.deps.metrics.messages.inc({ outcome: stored.duplicate ? 'duplicate' : 'stored' });
+    this.#log.debug(
+      { clientId: frame.clientId, seq: stored.message.seq, text: maskText(frame.text.slice(0, 200)) },
+      'visitor message stored',
+    );
     this.send({
       type: 'ack',
       clientId: frame.clientId,
@@ -199,17 +290,22 @@ export class Session {
     if (!agent) return;
     this.#turnsRunning++;
     const replyId = newId('msg');
-    hub.startReply(conversation.id, replyId);
+    const started = performance.now();
+    let replying = false;
     try {
       const history = await this.deps.conversations.recent(conversation.id, 20);
-      const sink = {
+      // Already answered (a queued duplicate of a resumed turn, or two messages answered at once).
+      if (history.at(-1)?.role !== 'visitor') return;
+      hub.startReply(conversation.id, replyId);
+      replying = true;
+      const sink = instrumentSink(this.deps.metrics, {
         delta: (text: string) => hub.appendReply(conversation.id, text),
         tool: (callId: string, name: string, label: string, status: 'running' | 'done' | 'error') =>
           hub.broadcast(conversation.id, { type: 'tool', callId, name, label, status }),
         confirm: (card: { tool: string; summary: string; expiresAt: string }) =>
           hub.requestConfirm(conversation.id, { confirmId: newId('cf'), ...card }),
-      };
-      const text = await agent.reply(history, sink, this.#abort.signal);
+      });
+      const text = await agent.reply(history, sink, this.deps.control.signal);
       // Stored before it is marked complete: the final message frame is the completion.
       const { message } = await this.deps.conversations.append(conversation.id, {
         role: 'assistant',
@@ -218,15 +314,21 @@ export class Session {
       });
       hub.endReply(conversation.id);
       hub.broadcast(conversation.id, messageFrame(message));
+      this.deps.metrics.turns.inc({ outcome: 'ok' });
+      this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     } catch (err) {
-      hub.endReply(conversation.id);
+      if (replying) hub.endReply(conversation.id);
+      const failure = turnFailure(err);
+      this.deps.metrics.turns.inc({ outcome: failure.code });
+      if (failure.code === 'model_unavailable') this.deps.metrics.modelErrors.inc();
       const ref = randomBytes(4).toString('hex');
-      this.deps.log.error({ err, ref, conversationId: conversation.id }, 'turn failed');
+      this.#log[failure.code === 'internal' ? 'error' : 'warn']({ err, ref }, 'turn failed');
       hub.broadcast(conversation.id, {
         type: 'error',
-        code: 'internal',
-        message: WIRE_ERRORS.internal.message,
+        code: failure.code,
+        message: WIRE_ERRORS[failure.code].message,
         ref,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
       });
     } finally {
       this.#turnsRunning--;
@@ -236,15 +338,19 @@ export class Session {
 
   #fail(err: unknown): void {
     const ref = randomBytes(4).toString('hex');
-    this.deps.log.error({ err, ref }, 'frame handling failed');
+    this.#log.error({ err, ref }, 'frame handling failed');
     this.error('internal', { ref });
   }
 
   #dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     clearTimeout(this.#helloTimer);
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    this.#disposed = true;
+    this.#releaseVisitor?.();
+    this.deps.metrics.connections.dec();
+    this.deps.control.sessions.delete(this);
     if (this.#turnsRunning === 0) void this.#agent?.close();
   }
 }

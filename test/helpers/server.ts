@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { bootApp } from '../../server/boot.js';
+import type { LogStream } from '../../server/logging.js';
 
 export interface TestServer {
   url: string;
@@ -17,17 +18,20 @@ export interface TestServer {
  * 127.0.0.1. Pass `dataDir` and `port` to restart a server on the same database and address.
  */
 export async function startServer(
-  opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; logStream?: LogStream } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'deputy-test-'));
-  const { app } = await bootApp({
-    ...process.env,
-    DEPUTY_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: String(opts.port ?? 0),
-    LOG_LEVEL: process.env.DEPUTY_TEST_LOG ?? 'silent',
-    ...opts.env,
-  });
+  const { app } = await bootApp(
+    {
+      ...process.env,
+      DEPUTY_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(opts.port ?? 0),
+      LOG_LEVEL: process.env.DEPUTY_TEST_LOG ?? 'silent',
+      ...opts.env,
+    },
+    opts.logStream ? { logStream: opts.logStream } : {},
+  );
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const url = app.deputy.selfUrl();
   return {

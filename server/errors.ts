@@ -1,0 +1,31 @@
+/**
+ * The server's coded errors (STYLE 6): configuration and operational failures that never reach a
+ * widget. The wire-visible subset lives in shared/errors.ts. Codes are never reused; each one is
+ * documented in docs/operations.md, and a test checks that.
+ */
+export const SERVER_ERRORS = {
+  config_file_unreadable: { message: 'The configuration file could not be read.' },
+  config_invalid: { message: 'The configuration is invalid.' },
+  env_invalid: { message: 'An environment variable has an invalid value.' },
+  secret_missing: { message: 'A site key names a secret that is not set.' },
+  metrics_forbidden: { message: 'The metrics endpoint needs the metrics token.', status: 401 },
+  not_ready: {
+    message: 'The server is not ready (starting, draining or the database is unavailable).',
+    status: 503,
+  },
+  draining: { message: 'The server is shutting down and accepts no new chats.', status: 503 },
+  too_many_connections: { message: 'Too many connections from this address.', status: 429 },
+} as const satisfies Record<string, { message: string; status?: number }>;
+
+export type ServerErrorCode = keyof typeof SERVER_ERRORS;
+
+/** An error with a stable code; `detail` names what to fix (e.g. the bad field of the config). */
+export class DeputyError extends Error {
+  constructor(
+    readonly code: ServerErrorCode,
+    readonly detail: string,
+  ) {
+    super(`${SERVER_ERRORS[code].message} ${detail}`.trim());
+    this.name = 'DeputyError';
+  }
+}
