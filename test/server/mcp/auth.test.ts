@@ -62,7 +62,7 @@ describe('MCP tools through the SDK client', () => {
   it('lists only the read tools for crm.read and answers with structured content', async () => {
     const client = await mcpClient(server, await mcpToken(server, 'cus_alice', ['crm.read']));
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['get_customer_info', 'get_ticket_status']);
+    expect(tools.map((t) => t.name)).toEqual(['get_customer_info', 'get_ticket_status', 'list_my_tickets']);
     const res = await client.callTool({ name: 'get_ticket_status', arguments: { ticket_id: 'T-1001' } });
     expect(res.structuredContent).toMatchObject({
       ticket_id: 'T-1001',
