@@ -9,7 +9,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] ${CHROMIUM} is not installed: browser tests are skipped.`);
 
-export function launch(): Promise<Browser> {
+/**
+ * @param opts.routedPages set when a test serves the host page itself with page.route(): Chromium then
+ *   treats the page as public and its Local Network Access check blocks the socket to 127.0.0.1.
+ */
+export function launch(opts: { routedPages?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -18,6 +22,7 @@ export function launch(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',
+      ...(opts.routedPages ? ['--disable-features=LocalNetworkAccessChecks'] : []),
     ],
   });
 }
@@ -35,10 +40,10 @@ export function widget(page: Page | Frame) {
 /** Sends a visitor message through the UI and waits until the reply to it is complete. */
 export async function ask(page: Page, text: string): Promise<Locator> {
   const w = widget(page);
-  await w.input.fill(text);
-  await w.send.click();
   const replies = w.log.locator('.row.assistant:not(.greeting):not(.streaming)');
   const before = await replies.count();
+  await w.input.fill(text);
+  await w.send.click();
   await page.waitForFunction(
     (n) => {
       const root = document.querySelector('deputy-chat')?.shadowRoot;

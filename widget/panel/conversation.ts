@@ -6,7 +6,15 @@
 import type { HelloFrame, ServerFrame } from '../../shared/protocol.js';
 import type { Emit, WidgetConfig } from '../types.js';
 import { Connection, type ConnState } from './connection.js';
-import { cleanText, type Entry, hasMessage, insert, msgEntry, replaceWhere } from './entries.js';
+import {
+  cleanText,
+  type Entry,
+  hasMessage,
+  insert,
+  insertBeforeStream,
+  msgEntry,
+  replaceWhere,
+} from './entries.js';
 import { emptySaved, load, remove, type Saved, save, storageKey } from './storage.js';
 import { subjectOf, TokenSource } from './token.js';
 
@@ -242,7 +250,7 @@ export class Conversation {
           (e) => e.kind === 'tool' && e.callId === f.callId,
           () => chip,
         );
-        this.update({ entries: next ?? insert(this.state.entries, chip) });
+        this.update({ entries: next ?? insertBeforeStream(this.state.entries, chip) });
         this.deps.emit('tool_call', { callId: f.callId, name: f.name, label: f.label, status: f.status });
         return;
       }
@@ -356,7 +364,7 @@ export class Conversation {
       outcome: 'pending',
       choice: null,
     };
-    this.update({ entries: insert(this.state.entries, entry) });
+    this.update({ entries: insertBeforeStream(this.state.entries, entry) });
     if (!this.open) this.setUnread(this.unread + 1);
     const ms = Date.parse(expiresAt) - Date.now();
     if (ms > 0) this.later(() => this.settleConfirm(confirmId, 'expired', true), ms);

@@ -36,6 +36,15 @@ export function insert(entries: readonly Entry[], entry: Entry): Entry[] {
   return out;
 }
 
+/** Inserts a tool chip or confirm card above the reply that is streaming (they belong to that reply). */
+export function insertBeforeStream(entries: readonly Entry[], entry: Entry): Entry[] {
+  const at = entries.findIndex((e) => e.kind === 'stream');
+  if (at === -1) return insert(entries, entry);
+  const out = entries.slice();
+  out.splice(at, 0, entry);
+  return out;
+}
+
 export function replaceWhere(
   entries: readonly Entry[],
   match: (e: Entry) => boolean,

@@ -22,9 +22,12 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
       const role = e.kind === 'msg' ? e.role : 'visitor';
       return (
         <div class={`row ${role}${e.kind === 'pending' ? ' pending' : ''}`}>
-          <div class="bubble" dir="auto">
+          <div class="bubble">
             <span class="sr-only">{role === 'visitor' ? t.you : t.assistant}: </span>
-            {role === 'assistant' ? <Markdown text={e.text} /> : <p>{cleanText(e.text)}</p>}
+            {/* Its own dir="auto", so the localized "You:" label doesn't set the text's direction. */}
+            <div dir="auto">
+              {role === 'assistant' ? <Markdown text={e.text} /> : <p>{cleanText(e.text)}</p>}
+            </div>
           </div>
           <div class="meta">
             {e.kind === 'msg' ? (
@@ -46,6 +49,8 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
       );
     }
     case 'stream':
+      // Until the first words arrive the typing indicator stands in for the reply.
+      if (!e.text) return null;
       return (
         <div class="row assistant streaming" aria-hidden="true">
           <div class="bubble" dir="auto">
@@ -55,9 +60,9 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
       );
     case 'tool':
       return (
-        <div class={`chip ${e.status}`} dir="auto">
+        <div class={`chip ${e.status}`}>
           <span class="dot" aria-hidden="true" />
-          {cleanText(e.label)}
+          <span dir="auto">{cleanText(e.label)}</span>
         </div>
       );
     case 'confirm': {

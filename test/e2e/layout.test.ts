@@ -1,0 +1,117 @@
+// Issue 5: how the widget looks and reads on a desktop, a phone, in dark mode and in Arabic (RTL).
+// Each case also writes a screenshot to docs/screenshots/ for the README and for review.
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
+import { ask, hasChromium, launch, widget } from './browser.js';
+
+const SHOTS = 'docs/screenshots';
+
+/** Adds data-* attributes to the demo page's snippet, as a site owner would. */
+async function withSnippet(page: Page, attrs: Record<string, string>): Promise<void> {
+  await page.route(/\/\?as=/, async (route) => {
+    const res = await route.fetch();
+    const extra = Object.entries(attrs)
+      .map(([k, v]) => ` ${k}="${v}"`)
+      .join('');
+    await route.fulfill({
+      response: res,
+      body: (await res.text()).replace('data-site="demo"', `data-site="demo"${extra}`),
+    });
+  });
+}
+
+function panelBox(page: Page) {
+  return page.locator('deputy-chat').locator('#deputy-panel').boundingBox();
+}
+
+describe.skipIf(!hasChromium)('widget layout', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    [server, browser] = await Promise.all([startServer(), launch({ routedPages: true })]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (server) removeDataDir(server.dataDir);
+  });
+
+  it('opens as a floating panel beside the launcher on a desktop', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/?as=alice`);
+    const w = widget(page);
+    await w.launcher.click();
+    const reply = await ask(page, "What's the status of ticket T-1001?");
+    await expect.poll(() => reply.textContent()).toMatch(/open/i);
+    const box = await panelBox(page);
+    expect(box).not.toBeNull();
+    expect(box!.width).toBeCloseTo(380, 0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(1280 - 16);
+    expect(box!.y).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/desktop.png` });
+    await page.close();
+  });
+
+  it('follows the dark colour scheme', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    await page.goto(`${server.url}/?as=alice`);
+    await widget(page).launcher.click();
+    await ask(page, 'Show my tickets');
+    const bg = await page
+      .locator('deputy-chat')
+      .locator('#deputy-panel')
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(bg).toBe('rgb(23, 25, 29)');
+    await page.screenshot({ path: `${SHOTS}/dark.png` });
+    await page.close();
+  });
+
+  it('fills a 390×844 phone screen and hides the launcher behind it', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?as=alice`);
+    const w = widget(page);
+    await w.launcher.tap();
+    await ask(page, "What's the status of ticket T-1001?");
+    const box = await panelBox(page);
+    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    await expect.poll(() => w.launcher.isVisible()).toBe(false);
+    await expect.poll(() => w.input.isVisible()).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/mobile.png` });
+    await context.close();
+  });
+
+  it('speaks Arabic right to left with data-locale="ar"', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await withSnippet(page, { 'data-locale': 'ar' });
+    await page.goto(`${server.url}/?as=alice`);
+    await page.getByRole('button', { name: 'فتح المحادثة', exact: true }).click();
+    const panel = page.locator('deputy-chat').locator('#deputy-panel');
+    await expect.poll(() => panel.getAttribute('dir')).toBe('rtl');
+    await expect.poll(() => panel.getAttribute('lang')).toBe('ar');
+    const input = page.getByRole('textbox', { name: 'الرسالة', exact: true });
+    await input.fill("What's the status of ticket T-1001?");
+    await page.getByRole('button', { name: 'إرسال', exact: true }).click();
+    const mine = page.locator('deputy-chat').locator('.row.visitor').last();
+    await mine.waitFor();
+    // In RTL the visitor's bubble sits on the left.
+    const [panelBox2, mineBox] = await Promise.all([panel.boundingBox(), mine.boundingBox()]);
+    expect(mineBox!.x - panelBox2!.x).toBeLessThan(40);
+    await page
+      .locator('deputy-chat')
+      .locator('.row.assistant:not(.greeting):not(.streaming)')
+      .last()
+      .waitFor();
+    await page.screenshot({ path: `${SHOTS}/arabic.png` });
+    await page.close();
+  });
+});

@@ -1,0 +1,412 @@
+// @vitest-environment jsdom
+// The conversation controller against a scripted socket: outbox, acks, resume, reconnects.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ServerFrame } from '../../shared/protocol.js';
+import { Conversation } from '../../widget/panel/conversation.js';
+import type { DeputyEvents } from '../../widget/types.js';
+import { FakeSocket, fakeToken, testConfig } from './fake-socket.js';
+
+const ALICE = fakeToken({ sub: 'cus_alice', name: 'Alice Martin', exp: 4102444800 });
+const CONV = 'conv_abcdefgh1234';
+
+function welcome(over: Partial<Extract<ServerFrame, { type: 'welcome' }>> = {}): ServerFrame {
+  return {
+    type: 'welcome',
+    conversationId: CONV,
+    visitor: { name: 'Alice Martin', anonymous: false },
+    lastSeq: 0,
+    resumed: false,
+    ...over,
+  };
+}
+const at = '2026-11-23T10:00:00.000Z';
+
+const live: Conversation[] = [];
+
+function setup(data: Record<string, string> = { visitorToken: ALICE }) {
+  const events: { [K in keyof DeputyEvents]?: DeputyEvents[K][] } = {};
+  const unread: number[] = [];
+  const conv = new Conversation({
+    config: testConfig(data),
+    emit: (event, payload) => {
+      const list = (events[event] ?? []) as unknown[];
+      list.push(payload);
+      (events as Record<string, unknown[]>)[event] = list;
+    },
+    setUnread: (n) => unread.push(n),
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+    random: () => 1,
+  });
+  live.push(conv);
+  return {
+    conv,
+    events,
+    unread,
+    texts: () => conv.state.entries.map((e) => ('text' in e ? e.text : e.kind)),
+  };
+}
+
+/** Opens the panel, connects and completes the handshake. */
+async function connected(conv: Conversation, frame = welcome()): Promise<FakeSocket> {
+  conv.setOpen(true);
+  const ws = FakeSocket.last;
+  await ws.open();
+  ws.receive(frame);
+  return ws;
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  localStorage.clear();
+});
+afterEach(() => {
+  for (const conv of live.splice(0)) conv.destroy();
+  vi.useRealTimers();
+});
+
+describe('handshake', () => {
+  it('introduces a new visitor with site, token and locale, and no conversation to resume', async () => {
+    const { conv } = setup();
+    expect(FakeSocket.all).toHaveLength(0); // nothing stored: no socket until the chat is opened
+    conv.setOpen(true);
+    await FakeSocket.last.open();
+    expect(FakeSocket.last.url).toBe('wss://chat.example.com/ws');
+    expect(FakeSocket.last.sent).toEqual([{ type: 'hello', v: 1, site: 'demo', locale: 'en', token: ALICE }]);
+  });
+
+  it('emits ready once with the conversation and shows who is signed in', async () => {
+    const { conv, events } = setup();
+    await connected(conv);
+    expect(events.ready).toEqual([
+      { conversationId: CONV, visitor: { name: 'Alice Martin', anonymous: false } },
+    ]);
+    expect(conv.state.visitorName).toBe('Alice Martin');
+  });
+});
+
+describe('outbox', () => {
+  it('keeps a message typed before the socket is up and sends it once after the welcome', async () => {
+    const { conv, texts } = setup();
+    conv.setOpen(true);
+    conv.send('  Where is my order?  ');
+    expect(texts()).toEqual(['Where is my order?']);
+    const ws = FakeSocket.last;
+    await ws.open();
+    expect(ws.sentOfType('message')).toHaveLength(0);
+    ws.receive(welcome());
+    const [sent] = ws.sentOfType('message');
+    expect(sent?.text).toBe('Where is my order?');
+    expect(sent?.clientId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    expect(ws.sentOfType('message')).toHaveLength(1);
+  });
+
+  it('drops the message from the stored outbox on ack and shows it once', async () => {
+    const { conv, texts, events } = setup();
+    const ws = await connected(conv);
+    conv.send('Hello');
+    const clientId = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({ type: 'ack', clientId, seq: 1, id: 'msg_1', duplicate: false });
+    ws.receive({ type: 'message', seq: 1, id: 'msg_1', role: 'visitor', text: 'Hello', at, clientId });
+    expect(texts()).toEqual(['Hello']);
+    expect(conv.state.entries[0]?.kind).toBe('msg');
+    expect(events.message).toHaveLength(1);
+    const stored = JSON.parse(localStorage.getItem('deputy:v1:demo:cus_alice') ?? '{}');
+    expect(stored.outbox).toEqual([]);
+    expect(stored.lastSeq).toBe(1);
+  });
+
+  it('resends an unacknowledged message after a reconnect with the same client id, exactly once', async () => {
+    vi.useFakeTimers();
+    const { conv, texts } = setup();
+    const ws = await connected(conv);
+    conv.send('Refund please');
+    const first = ws.sentOfType('message')[0]!;
+    ws.serverClose(1006); // lost before the ack
+    await vi.advanceTimersByTimeAsync(500);
+    const ws2 = FakeSocket.last;
+    expect(ws2).not.toBe(ws);
+    await ws2.open();
+    expect(ws2.sent[0]).toMatchObject({ type: 'hello', conversationId: CONV, lastSeq: 0 });
+    ws2.receive(welcome({ resumed: true }));
+    expect(ws2.sentOfType('message')).toEqual([first]);
+    // The server had stored it after all: a duplicate ack, still one bubble.
+    ws2.receive({ type: 'ack', clientId: first.clientId, seq: 1, id: 'msg_1', duplicate: true });
+    ws2.receive({
+      type: 'message',
+      seq: 1,
+      id: 'msg_1',
+      role: 'visitor',
+      text: 'Refund please',
+      at,
+      clientId: first.clientId,
+    });
+    expect(texts()).toEqual(['Refund please']);
+  });
+
+  it('survives a reload: the unsent message is still queued and is delivered by the next page', async () => {
+    const first = setup();
+    first.conv.setOpen(true);
+    first.conv.send('Sent while offline');
+    first.conv.destroy();
+    FakeSocket.all = [];
+    const { conv, texts } = setup();
+    expect(texts()).toEqual(['Sent while offline']);
+    const ws = FakeSocket.last; // a stored outbox connects without waiting for the panel to open
+    await ws.open();
+    ws.receive(welcome());
+    expect(ws.sentOfType('message').map((m) => m.text)).toEqual(['Sent while offline']);
+    expect(conv.state.entries[0]?.kind).toBe('pending');
+  });
+
+  it('waits for the reply before sending the next message, so the server is never busy', async () => {
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('one');
+    conv.send('two');
+    expect(ws.sentOfType('message').map((m) => m.text)).toEqual(['one']);
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({ type: 'ack', clientId: c1, seq: 1, id: 'm1', duplicate: false });
+    expect(ws.sentOfType('message')).toHaveLength(1);
+    ws.receive({ type: 'message', seq: 2, id: 'a1', role: 'assistant', text: 'Reply one', at });
+    expect(ws.sentOfType('message').map((m) => m.text)).toEqual(['one', 'two']);
+  });
+
+  it('marks a refused message as not sent and forgets it; busy is retried later', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('x'.repeat(10));
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({ type: 'error', code: 'busy', message: 'Still working', clientId: c1 });
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(ws.sentOfType('message').map((m) => m.clientId)).toEqual([c1, c1]);
+    ws.receive({
+      type: 'error',
+      code: 'text_too_long',
+      message: 'Messages are limited to 4,000 characters.',
+      clientId: c1,
+    });
+    expect(conv.state.entries[0]).toMatchObject({
+      kind: 'pending',
+      error: 'Messages are limited to 4,000 characters.',
+    });
+    expect(JSON.parse(localStorage.getItem('deputy:v1:demo:cus_alice') ?? '{}').outbox).toEqual([]);
+  });
+});
+
+describe('streaming and resume', () => {
+  it('appends deltas to one reply and replaces it with the stored message of the same id', async () => {
+    const { conv, events } = setup();
+    const ws = await connected(conv);
+    ws.receive({ type: 'reply_start', id: 'a1' });
+    ws.receive(
+      { type: 'delta', id: 'a1', text: 'Ticket T-1001 ' },
+      { type: 'delta', id: 'a1', text: 'is open.' },
+    );
+    expect(conv.state.entries).toEqual([
+      { kind: 'stream', key: 's:a1', id: 'a1', text: 'Ticket T-1001 is open.' },
+    ]);
+    ws.receive({ type: 'message', seq: 3, id: 'a1', role: 'assistant', text: 'Ticket T-1001 is open.', at });
+    expect(conv.state.entries).toHaveLength(1);
+    expect(conv.state.entries[0]).toMatchObject({ kind: 'msg', key: 'm:a1', text: 'Ticket T-1001 is open.' });
+    expect(events.message?.map((m) => m.id)).toEqual(['a1']);
+  });
+
+  it('after a reload shows the stored history at once and resumes from lastSeq without duplicates', async () => {
+    const first = setup();
+    const ws = await connected(first.conv);
+    ws.receive(
+      { type: 'message', seq: 1, id: 'v1', role: 'visitor', text: 'Hi', at },
+      { type: 'message', seq: 2, id: 'a1', role: 'assistant', text: 'Hello Alice', at },
+    );
+    first.conv.destroy();
+    FakeSocket.all = [];
+
+    const { texts } = setup();
+    expect(texts()).toEqual(['Hi', 'Hello Alice']);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    expect(ws2.sent[0]).toMatchObject({ type: 'hello', conversationId: CONV, lastSeq: 2 });
+    ws2.receive(welcome({ resumed: true, lastSeq: 3 }));
+    ws2.receive(
+      { type: 'message', seq: 2, id: 'a1', role: 'assistant', text: 'Hello Alice', at },
+      { type: 'message', seq: 3, id: 'a2', role: 'assistant', text: 'Anything else?', at },
+    );
+    expect(texts()).toEqual(['Hi', 'Hello Alice', 'Anything else?']);
+  });
+
+  it('resumes a half-streamed reply: the resent text replaces the partial one', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    ws.receive({ type: 'reply_start', id: 'a1' }, { type: 'delta', id: 'a1', text: 'Your tick' });
+    ws.serverClose(1012);
+    await vi.advanceTimersByTimeAsync(500);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ resumed: true }));
+    ws2.receive({ type: 'reply_start', id: 'a1' }, { type: 'delta', id: 'a1', text: 'Your ticket is' });
+    ws2.receive({ type: 'delta', id: 'a1', text: ' open.' });
+    expect(conv.state.entries).toEqual([
+      { kind: 'stream', key: 's:a1', id: 'a1', text: 'Your ticket is open.' },
+    ]);
+  });
+
+  it('drops the old history when the server starts a new conversation', async () => {
+    const first = setup();
+    const ws = await connected(first.conv);
+    ws.receive({ type: 'message', seq: 1, id: 'a1', role: 'assistant', text: 'Old', at });
+    first.conv.destroy();
+    const { conv, texts } = setup();
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ conversationId: 'conv_newnewnew123', resumed: false }));
+    expect(texts()).toEqual([]);
+    expect(JSON.parse(localStorage.getItem('deputy:v1:demo:cus_alice') ?? '{}').conversationId).toBe(
+      'conv_newnewnew123',
+    );
+    expect(conv.state.conn).toBe('open');
+  });
+});
+
+describe('reconnecting', () => {
+  it('backs off exponentially with jitter and reconnects at once when the browser is back online', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv);
+    FakeSocket.last.serverClose(1006);
+    expect(conv.state.conn).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(499);
+    expect(FakeSocket.all).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.last.serverClose(1006); // second failure: 1 s
+    await vi.advanceTimersByTimeAsync(999);
+    expect(FakeSocket.all).toHaveLength(2);
+    window.dispatchEvent(new Event('online'));
+    expect(FakeSocket.all).toHaveLength(3);
+  });
+
+  it('does not reconnect after 4401 and shows why', async () => {
+    vi.useFakeTimers();
+    const { conv, events } = setup();
+    const ws = await connected(conv);
+    ws.receive({
+      type: 'error',
+      code: 'token_expired',
+      message: 'Your session has expired. Please reload the page.',
+    });
+    ws.serverClose(4401);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(conv.state.fatal).toBe('Your session has expired. Please reload the page.');
+    expect(events.error?.map((e) => e.code)).toContain('token_expired');
+  });
+
+  it('does not reconnect after 4403 (site or origin refused)', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv);
+    FakeSocket.last.serverClose(4403);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(conv.state.fatal).toMatch(/not allowed/);
+  });
+});
+
+describe('identity', () => {
+  it('keys stored history by the token subject, and a new identity starts a new conversation', async () => {
+    const { conv, texts } = setup();
+    const ws = await connected(conv);
+    ws.receive({ type: 'message', seq: 1, id: 'a1', role: 'assistant', text: 'For Alice', at });
+    expect(localStorage.getItem('deputy:v1:demo:cus_alice')).not.toBeNull();
+    const bob = fakeToken({ sub: 'cus_bob', exp: 4102444800 });
+    conv.identify(bob);
+    expect(texts()).toEqual([]);
+    expect(localStorage.getItem('deputy:v1:demo:cus_alice')).toBeNull();
+    const ws2 = FakeSocket.last;
+    expect(ws2).not.toBe(ws);
+    await ws2.open();
+    expect(ws2.sent[0]).toEqual({ type: 'hello', v: 1, site: 'demo', locale: 'en', token: bob });
+  });
+
+  it("stores a guest's conversation under 'anon'", async () => {
+    const { conv } = setup({});
+    const ws = await connected(conv, welcome({ visitor: { name: null, anonymous: true } }));
+    ws.receive({ type: 'message', seq: 1, id: 'a1', role: 'assistant', text: 'Hi guest', at });
+    expect(localStorage.getItem('deputy:v1:demo:anon')).toContain('Hi guest');
+  });
+});
+
+describe('unread, tools and confirmations', () => {
+  it('counts replies that arrive while closed and clears the count on open', async () => {
+    const { conv, unread } = setup();
+    const ws = await connected(conv);
+    conv.setOpen(false);
+    ws.receive({ type: 'message', seq: 1, id: 'a1', role: 'assistant', text: 'One', at });
+    ws.receive({ type: 'message', seq: 2, id: 'a2', role: 'assistant', text: 'Two', at });
+    expect(unread).toEqual([1, 2]);
+    conv.setOpen(true);
+    expect(unread).toEqual([1, 2, 0]);
+  });
+
+  it('shows tool chips above the streaming reply and updates their status', async () => {
+    const { conv, events } = setup();
+    const ws = await connected(conv);
+    ws.receive({ type: 'reply_start', id: 'a1' });
+    ws.receive({
+      type: 'tool',
+      callId: 'c1',
+      name: 'get_ticket_status',
+      label: 'Looking up ticket T-1001',
+      status: 'running',
+    });
+    ws.receive({
+      type: 'tool',
+      callId: 'c1',
+      name: 'get_ticket_status',
+      label: 'Looking up ticket T-1001',
+      status: 'done',
+    });
+    expect(conv.state.entries.map((e) => e.kind)).toEqual(['tool', 'stream']);
+    expect(conv.state.entries[0]).toMatchObject({ status: 'done' });
+    expect(events.tool_call?.map((t) => t.status)).toEqual(['running', 'done']);
+  });
+
+  it('answers a confirm card once, however often it is clicked', async () => {
+    const { conv, events } = setup();
+    const ws = await connected(conv);
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
+    ws.receive({
+      type: 'confirm_request',
+      confirmId: 'cf_abcdefgh12',
+      tool: 'update_phone_number',
+      summary: 'Change your phone from •••• 0132 to +44 20 7946 0000?',
+      expiresAt,
+    });
+    conv.answer('cf_abcdefgh12', true);
+    conv.answer('cf_abcdefgh12', true);
+    conv.answer('cf_abcdefgh12', false);
+    expect(ws.sentOfType('confirm')).toEqual([{ type: 'confirm', confirmId: 'cf_abcdefgh12', accept: true }]);
+    ws.receive({ type: 'confirm_result', confirmId: 'cf_abcdefgh12', outcome: 'accepted' });
+    expect(conv.state.entries[0]).toMatchObject({ kind: 'confirm', outcome: 'accepted', choice: true });
+    expect(events.confirm?.map((c) => c.outcome)).toEqual(['pending', 'accepted']);
+  });
+
+  it('expires an unanswered confirm card at its deadline', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    ws.receive({
+      type: 'confirm_request',
+      confirmId: 'cf_abcdefgh12',
+      tool: 'update_phone_number',
+      summary: 'Change?',
+      expiresAt: new Date(Date.now() + 5_000).toISOString(),
+    });
+    await vi.advanceTimersByTimeAsync(5_001);
+    expect(conv.state.entries[0]).toMatchObject({ outcome: 'expired' });
+    conv.answer('cf_abcdefgh12', true);
+    expect(ws.sentOfType('confirm')).toEqual([]);
+  });
+});
