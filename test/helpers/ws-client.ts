@@ -24,9 +24,16 @@ export class TestSocket {
     });
   }
 
-  static async open(baseUrl: string, opts: { origin?: string; site?: string } = {}): Promise<TestSocket> {
+  static async open(
+    baseUrl: string,
+    opts: { origin?: string; site?: string; autoPong?: boolean; perMessageDeflate?: boolean } = {},
+  ): Promise<TestSocket> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/ws?site=${opts.site ?? 'demo'}`;
-    const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
+    const ws = new WebSocket(url, {
+      ...(opts.origin ? { origin: opts.origin } : {}),
+      ...(opts.autoPong === false ? { autoPong: false } : {}),
+      ...(opts.perMessageDeflate ? { perMessageDeflate: true } : {}),
+    });
     const socket = new TestSocket(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
