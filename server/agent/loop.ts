@@ -1,9 +1,32 @@
+import { loopError } from './loop-errors.js';
 import type { CrmTools } from './mcp-client.js';
-import type { ChatMessage, Model, ModelRequest, ToolCall, ToolSpec } from './model.js';
-import { toModelResult, toolLabel } from './tool-results.js';
+import type { ChatMessage, Model, ModelRequest, ToolCall, ToolResultForModel, ToolSpec } from './model.js';
+import { runModelStep } from './model-step.js';
+import { runToolCall, type ToolRunContext } from './tool-runner.js';
 
-/** Caps per visitor turn (DESIGN §5). */
-export const LIMITS = { maxSteps: 6, maxToolCalls: 4, stepTimeoutMs: 60_000, toolTimeoutMs: 10_000 };
+/** Caps per visitor turn (DESIGN §5) and the provider retry policy. */
+export interface TurnLimits {
+  maxSteps: number;
+  maxToolCalls: number;
+  /** Tool errors handed back to the model before it must answer without tools. */
+  maxToolErrors: number;
+  stepTimeoutMs: number;
+  toolTimeoutMs: number;
+  maxRetries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const LIMITS: TurnLimits = {
+  maxSteps: 6,
+  maxToolCalls: 4,
+  maxToolErrors: 2,
+  stepTimeoutMs: 60_000,
+  toolTimeoutMs: 10_000,
+  maxRetries: 2,
+  backoffMs: 500,
+  maxBackoffMs: 8_000,
+};
 
 export type ConfirmOutcome = 'accepted' | 'declined' | 'expired';
 
@@ -26,81 +49,84 @@ export interface TurnInput {
   visitor: ModelRequest['visitor'];
   sink: TurnSink;
   signal: AbortSignal;
+  limits?: Partial<TurnLimits>;
 }
 
-const CAP_REPLY =
-  "I'm sorry, I couldn't finish that. Would you like me to open a ticket so a person from our team can follow up?";
+/** Replies the loop itself gives; kept together so other locales can be added. */
+export const LOOP_REPLIES = {
+  cap: "I'm sorry, I couldn't finish that. Would you like me to open a ticket so a person from our team can follow up?",
+  unavailable:
+    "I'm sorry, I'm having trouble answering right now. Please try again in a moment, or I can open a ticket so a person from our team can follow up.",
+} as const;
 
 /**
- * Runs one visitor turn: model step, tool calls through MCP, results back, until the model
- * replies or a cap is hit. Returns the full reply text (also streamed through `sink.delta`).
+ * Runs one visitor turn: model step, tool calls through MCP, results back, until the model replies
+ * or a cap is hit. Returns the full reply text (also streamed through `sink.delta`).
  */
 export async function runTurn(input: TurnInput): Promise<string> {
+  const limits = { ...LIMITS, ...input.limits };
   const messages: ChatMessage[] = [...input.history];
+  const ctx: ToolRunContext = {
+    tools: input.tools,
+    specs: new Map(input.toolSpecs.map((s) => [s.name, s])),
+    sink: input.sink,
+    toolTimeoutMs: limits.toolTimeoutMs,
+    settledWrites: new Map(),
+  };
   let toolCalls = 0;
+  let toolErrors = 0;
   let reply = '';
-  for (let step = 0; step < LIMITS.maxSteps; step++) {
-    const calls: ToolCall[] = [];
-    let text = '';
-    const signal = AbortSignal.any([input.signal, AbortSignal.timeout(LIMITS.stepTimeoutMs)]);
+  const say = (text: string) => {
+    const joined = reply && !/\s$/.test(reply) ? `\n\n${text}` : text;
+    input.sink.delta(joined);
+    reply += joined;
+    return reply;
+  };
+  for (let step = 0; step < limits.maxSteps; step++) {
+    // Past a cap the model is asked for a plain answer: it may call no more tools.
+    const toolsOpen = toolCalls < limits.maxToolCalls && toolErrors < limits.maxToolErrors;
     const req: ModelRequest = {
       system: input.system,
       messages,
       tools: input.toolSpecs,
+      toolChoice: toolsOpen ? 'auto' : 'none',
       visitor: input.visitor,
     };
-    for await (const ev of input.model.step(req, signal)) {
-      if (ev.type === 'text') {
-        text += ev.text;
-        input.sink.delta(ev.text);
-      } else if (ev.type === 'tool_call') {
-        calls.push(ev.call);
-      }
+    let out: Awaited<ReturnType<typeof runModelStep>>;
+    try {
+      out = await runModelStep(input.model, req, limits, (t) => input.sink.delta(t), input.signal);
+    } catch (err) {
+      if (input.signal.aborted) throw err;
+      return say(LOOP_REPLIES.unavailable);
     }
-    reply += text;
-    if (calls.length === 0) return reply;
-    messages.push({ role: 'assistant', text, toolCalls: calls });
-    for (const call of calls) {
-      if (toolCalls >= LIMITS.maxToolCalls) {
-        messages.push({
-          role: 'tool',
-          callId: call.id,
-          name: call.name,
-          result: { isError: true, text: 'Tool call limit reached for this turn.', data: null },
-        });
-        continue;
-      }
-      toolCalls++;
-      messages.push(await runTool(call, input));
+    reply += out.text;
+    if (out.calls.length === 0) return reply || say(LOOP_REPLIES.cap);
+    if (!toolsOpen) return say(LOOP_REPLIES.cap);
+    messages.push({ role: 'assistant', text: out.text, toolCalls: out.calls });
+    const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
+    toolCalls += allowed.length;
+    const results = await runCalls(allowed, ctx);
+    for (const call of out.calls) {
+      const result = results.get(call) ?? loopError('tool_limit');
+      if (result.isError) toolErrors++;
+      messages.push({ role: 'tool', callId: call.id, name: call.name, result });
     }
   }
-  input.sink.delta(CAP_REPLY);
-  return reply + CAP_REPLY;
+  return say(LOOP_REPLIES.cap);
 }
 
-async function runTool(call: ToolCall, input: TurnInput): Promise<ChatMessage> {
-  const label = toolLabel(call.name, call.args);
-  input.sink.tool(call.id, call.name, label, 'running');
-  if (call.args === null) {
-    input.sink.tool(call.id, call.name, label, 'error');
-    return {
-      role: 'tool',
-      callId: call.id,
-      name: call.name,
-      result: { isError: true, text: 'The arguments were not valid JSON.', data: null },
-    };
-  }
-  try {
-    const result = toModelResult(await input.tools.callTool(call.name, call.args));
-    input.sink.tool(call.id, call.name, label, result.isError ? 'error' : 'done');
-    return { role: 'tool', callId: call.id, name: call.name, result };
-  } catch {
-    input.sink.tool(call.id, call.name, label, 'error');
-    return {
-      role: 'tool',
-      callId: call.id,
-      name: call.name,
-      result: { isError: true, text: 'The tool could not be reached.', data: null },
-    };
-  }
+/**
+ * Reads run together; writes run one at a time after them, each behind its own confirmation (W5).
+ * Every call gets a result, so provider transcripts stay valid (PROVIDERS §1.4, §2.3).
+ */
+async function runCalls(calls: ToolCall[], ctx: ToolRunContext): Promise<Map<ToolCall, ToolResultForModel>> {
+  const results = new Map<ToolCall, ToolResultForModel>();
+  const isRead = (c: ToolCall) => ctx.specs.get(c.name)?.readOnly !== false;
+  await Promise.all(
+    calls.filter(isRead).map(async (c) => {
+      results.set(c, await runToolCall(c, ctx));
+    }),
+  );
+  for (const c of calls.filter((c) => !isRead(c))) results.set(c, await runToolCall(c, ctx));
+  return results;
 }

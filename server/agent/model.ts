@@ -36,9 +36,18 @@ export interface ToolSpec {
 export interface ModelRequest {
   system: string;
   messages: readonly ChatMessage[];
+  /** The visitor's tools (providers need them declared whenever the transcript holds tool calls). */
   tools: readonly ToolSpec[];
+  /** `none` when the loop wants a plain answer (a cap was reached): the model must not call tools. */
+  toolChoice: 'auto' | 'none';
   /** Facts about the visitor the model may use (never a way to pick another customer). */
-  visitor: { name: string | null; anonymous: boolean; locale: string };
+  visitor: {
+    name: string | null;
+    anonymous: boolean;
+    locale: string;
+    /** Default country for phone numbers typed without a country code (ISO 3166 alpha-2). */
+    phoneCountry?: string;
+  };
 }
 
 export type ModelEvent =
@@ -46,12 +55,17 @@ export type ModelEvent =
   | { type: 'tool_call'; call: ToolCall }
   | { type: 'done'; reason: 'stop' | 'tool_calls' | 'length' | 'error' };
 
-/** A retryable provider failure (429, 5xx, 529, a stream cut mid-way). */
+/**
+ * A provider failure. `retryable` ones (429, 5xx, 529, a stream cut mid-way, a step timeout) are
+ * retried by the loop with backoff; the others (bad key, bad request, misconfigured server) are not.
+ */
 export class ModelError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
+    /** The provider's `retry-after`, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ModelError';
@@ -62,4 +76,6 @@ export interface Model {
   readonly name: string;
   /** One model step: streams text and tool calls, ends with `done`. */
   step(req: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /** Optional warm-up at boot (the rules model trains its classifier here, once per process). */
+  warm?(): Promise<void>;
 }

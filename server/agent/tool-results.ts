@@ -4,27 +4,40 @@ import type { ToolResultForModel, ToolSpec } from './model.js';
 /** Tool text entering model context is bounded (I4) and always passed as data. */
 export const MAX_TOOL_TEXT = 2000;
 
+/**
+ * Turns an MCP result into what the model sees: text bounded to MAX_TOOL_TEXT (I4), structured data
+ * for models that read fields, and never a confirmation state (the loop keeps that, DESIGN §1.2).
+ */
 export function toModelResult(result: CallToolResult): ToolResultForModel {
-  const text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
-  let data =
+  let text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  let data: Record<string, unknown> | null =
     result.structuredContent && typeof result.structuredContent === 'object'
-      ? result.structuredContent
+      ? (result.structuredContent as Record<string, unknown>)
       : null;
-  if (result.isError && !data) data = parseErrorText(text);
+  if (result.isError && !data) {
+    const parsed = parseErrorText(text);
+    if (parsed) {
+      data = parsed.data;
+      text = parsed.text;
+    }
+  }
   return {
     isError: result.isError === true,
     text: text.length > MAX_TOOL_TEXT ? `${text.slice(0, MAX_TOOL_TEXT)}… [truncated]` : text,
-    data: data as Record<string, unknown> | null,
+    data,
   };
 }
 
-/** Deputy's MCP errors are `{"error": code, "message": …}` text; anything else has no code. */
-function parseErrorText(text: string): Record<string, unknown> | null {
+/**
+ * Deputy's MCP errors are `{"error": code, "message": …}` text; anything else has no code. A
+ * `confirmation` object is dropped from both the text and the data, whatever the code says.
+ */
+function parseErrorText(text: string): { text: string; data: Record<string, unknown> } | null {
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string') {
-      const { error, ...rest } = parsed as { error: string };
-      return { ...rest, error: { code: error } };
+      const { error, confirmation: _hidden, ...rest } = parsed as { error: string; confirmation?: unknown };
+      return { text: JSON.stringify({ error, ...rest }), data: { ...rest, error: { code: error } } };
     }
   } catch {
     // Plain text from another server (or the SDK's own validation errors).

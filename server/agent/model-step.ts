@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Model, ModelError, type ModelRequest, type ToolCall } from './model.js';
+
+export interface StepOptions {
+  stepTimeoutMs: number;
+  /** Retries after the first attempt (DESIGN §5: at most two). */
+  maxRetries: number;
+  /** First backoff; doubled per retry, with up to 25% jitter, capped by `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface StepOutcome {
+  text: string;
+  calls: ToolCall[];
+  reason: 'stop' | 'tool_calls' | 'length' | 'error';
+  /** Attempts that failed and were retried. */
+  retries: number;
+}
+
+/**
+ * Runs one model step, streaming text through `onText`. A retryable failure (429/5xx/529, a stream
+ * cut mid-way, the step timing out) discards the partial step and runs it again after a backoff,
+ * at most `maxRetries` times. Tool calls are only returned from a completed step, so a retry can
+ * never execute a write twice: nothing of a failed attempt was executed.
+ */
+export async function runModelStep(
+  model: Model,
+  req: ModelRequest,
+  opts: StepOptions,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { ...(await attemptStep(model, req, opts.stepTimeoutMs, onText, signal)), retries: attempt };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const failure = asModelError(err);
+      if (!failure.retryable || attempt >= opts.maxRetries) throw failure;
+      const backoff = Math.min(opts.backoffMs * 2 ** attempt, opts.maxBackoffMs);
+      const jittered = backoff + Math.random() * backoff * 0.25;
+      await sleep(Math.min(Math.max(jittered, failure.retryAfterMs ?? 0), opts.maxBackoffMs), undefined, {
+        signal,
+      });
+    }
+  }
+}
+
+async function attemptStep(
+  model: Model,
+  req: ModelRequest,
+  timeoutMs: number,
+  onText: (text: string) => void,
+  outer: AbortSignal,
+): Promise<Omit<StepOutcome, 'retries'>> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([outer, timeout]);
+  const calls: ToolCall[] = [];
+  let text = '';
+  let reason: StepOutcome['reason'] | null = null;
+  const events = model.step(req, signal)[Symbol.asyncIterator]();
+  // A model that stops yielding (a stalled stream) is cut off by the timeout even if it ignores the signal.
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(timeout.aborted ? timeoutError(timeoutMs) : outer.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    for (;;) {
+      const next = await Promise.race([events.next(), aborted]);
+      if (next.done) break;
+      const ev = next.value;
+      if (ev.type === 'text') {
+        text += ev.text;
+        onText(ev.text);
+      } else if (ev.type === 'tool_call') calls.push(ev.call);
+      else reason = ev.reason;
+    }
+  } catch (err) {
+    void events.return?.(undefined)?.catch(() => {});
+    if (timeout.aborted && !outer.aborted) throw timeoutError(timeoutMs);
+    throw err;
+  }
+  if (reason === 'error') throw new ModelError('the model reported an error', true);
+  // A stream that ended without saying how is a cut stream (PROVIDERS §1.3: usage may be missing too).
+  if (reason === null) throw new ModelError('the model stream ended early', true);
+  return { text, calls, reason };
+}
+
+function timeoutError(ms: number): ModelError {
+  return new ModelError(`the model step took longer than ${ms} ms`, true);
+}
+
+function asModelError(err: unknown): ModelError {
+  if (err instanceof ModelError) return err;
+  // Anything else thrown by an adapter is a network-level failure (reset, DNS): worth one more try.
+  return new ModelError(err instanceof Error ? err.message : 'model step failed', true);
+}

@@ -1,0 +1,128 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CONFIRMATION_META_KEY, isConfirmationRequired, readConfirmation } from './confirmation.js';
+import type { ConfirmOutcome, TurnSink } from './loop.js';
+import { type LoopErrorCode, loopError } from './loop-errors.js';
+import type { CrmTools } from './mcp-client.js';
+import type { ToolCall, ToolResultForModel, ToolSpec } from './model.js';
+import { toModelResult, toolLabel } from './tool-results.js';
+
+export interface ToolRunContext {
+  tools: CrmTools;
+  specs: ReadonlyMap<string, ToolSpec>;
+  sink: TurnSink;
+  toolTimeoutMs: number;
+  /**
+   * Writes already settled in this turn, by tool and arguments: the same write asked again (W1, or a
+   * model repeating itself after a decline) gets the earlier answer without a second card or call.
+   */
+  settledWrites: Map<string, ToolResultForModel>;
+}
+
+/**
+ * Runs one tool call as the model asked, never trusting it: unknown tools and unparsable arguments
+ * are answered without calling anything (S6, F5); a write goes through the visitor's confirmation.
+ */
+export async function runToolCall(call: ToolCall, ctx: ToolRunContext): Promise<ToolResultForModel> {
+  const label = toolLabel(call.name, call.args);
+  const spec = ctx.specs.get(call.name);
+  if (!spec) return report(ctx, call, label, loopError('unknown_tool'));
+  if (call.args === null) return report(ctx, call, label, loopError('invalid_json'));
+  const args = call.args;
+  if (spec.readOnly) {
+    ctx.sink.tool(call.id, call.name, label, 'running');
+    return report(ctx, call, label, await callWithin(ctx, call.name, args));
+  }
+  const key = `${call.name}\u0000${stableJson(args)}`;
+  const settled = ctx.settledWrites.get(key);
+  if (settled) return settled;
+  ctx.sink.tool(call.id, call.name, label, 'running');
+  const result = await runWrite(call.name, args, ctx);
+  if (!isRetryableFailure(result)) ctx.settledWrites.set(key, result);
+  return report(ctx, call, label, result);
+}
+
+/**
+ * A write: the first call answers `confirmation_required`; the state is kept here, the visitor sees
+ * a card, and only their Confirm sends the same call again with the state in `_meta`.
+ */
+async function runWrite(
+  name: string,
+  args: Record<string, unknown>,
+  ctx: ToolRunContext,
+): Promise<ToolResultForModel> {
+  const first = await callRaw(ctx, name, args);
+  if (!first.ok) return loopError(first.code);
+  if (!isConfirmationRequired(first.result)) return toModelResult(first.result);
+  const request = readConfirmation(first.result);
+  if (!request) return loopError('confirmation_malformed');
+  const outcome: ConfirmOutcome = await ctx.sink.confirm({
+    tool: name,
+    summary: request.summary,
+    expiresAt: request.expiresAt,
+  });
+  if (outcome === 'declined') return loopError('declined');
+  if (outcome === 'expired') return loopError('confirmation_expired');
+  const second = await callRaw(ctx, name, args, { [CONFIRMATION_META_KEY]: request.state });
+  if (!second.ok) return loopError(second.code);
+  // A server asking again after a Confirm is not obeyed twice: the state is never shown to the model.
+  if (isConfirmationRequired(second.result)) return loopError('confirmation_malformed');
+  return toModelResult(second.result);
+}
+
+async function callWithin(
+  ctx: ToolRunContext,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<ToolResultForModel> {
+  const raw = await callRaw(ctx, name, args);
+  if (!raw.ok) return loopError(raw.code);
+  // A read tool has no business asking for confirmation; never pass a state on to the model.
+  if (isConfirmationRequired(raw.result)) return loopError('confirmation_malformed');
+  return toModelResult(raw.result);
+}
+
+/** One MCP call bounded by the per-tool timeout; failures become loop error codes. */
+async function callRaw(
+  ctx: ToolRunContext,
+  name: string,
+  args: Record<string, unknown>,
+  meta?: Record<string, unknown>,
+): Promise<{ ok: true; result: CallToolResult } | { ok: false; code: LoopErrorCode }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: false; code: LoopErrorCode }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, code: 'tool_timeout' }), ctx.toolTimeoutMs);
+  });
+  try {
+    const call = ctx.tools.callTool(name, args, meta).then((result) => ({ ok: true as const, result }));
+    return await Promise.race([call, timeout]);
+  } catch {
+    return { ok: false, code: 'tool_unreachable' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isRetryableFailure(result: ToolResultForModel): boolean {
+  const code = (result.data?.error as { code?: unknown } | undefined)?.code;
+  return code === 'tool_timeout' || code === 'tool_unreachable';
+}
+
+function report(
+  ctx: ToolRunContext,
+  call: ToolCall,
+  label: string,
+  result: ToolResultForModel,
+): ToolResultForModel {
+  ctx.sink.tool(call.id, call.name, label, result.isError ? 'error' : 'done');
+  return result;
+}
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same write. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
