@@ -116,3 +116,11 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
     })
     .join('; ');
 }
+
+/** The JSON Schema of the config file, for editors (`deputy.config.schema.json` is this, committed). */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ConfigFileSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'Deputy configuration (deputy.config.json)',
+  };
+}
