@@ -214,7 +214,8 @@ describe('create_ticket', () => {
       arguments: a,
       _meta: { ...meta, 'io.deputy/confirmation': asked.confirmation?.state },
     });
-    const id = (first.body.result?.structuredContent as { ticket_id: string }).ticket_id;
+    const id = (first.body.result?.structuredContent as { ticket_id?: string } | undefined)?.ticket_id;
+    expect(id).toMatch(/^T-/);
     const before = dbHash(server);
     const retry = await rawCall(server, alice, {
       name: 'create_ticket',
