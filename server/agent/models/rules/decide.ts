@@ -1,0 +1,208 @@
+import type { ModelRequest } from '../../model.js';
+import { type DialogueState, dialogueState } from './dialogue.js';
+import { detectIntent, isCancel, ruleIntent, yesNo } from './intents.js';
+import {
+  findEmail,
+  findPhone,
+  findTicketId,
+  freeText,
+  looksLikePhone,
+  statusFilter,
+  subjectInRequest,
+  ticketIdAnswer,
+} from './slots.js';
+import { type PromptId, type Strings, stringsFor } from './strings.js';
+
+/** What the rules model does with a visitor message: call one tool, or say something. */
+export type Action = { call: string; args: Record<string, unknown> } | { say: string };
+
+const SUBJECT_MAX = 120;
+const DESCRIPTION_MAX = 2000;
+const HANDOFF_SUBJECT = 'Request to talk to a person';
+
+interface Ctx {
+  req: ModelRequest;
+  s: Strings;
+  country: string;
+  has(tool: string): boolean;
+  /** Whether create_ticket asks for a contact email (anonymous visitors, DESIGN §4). */
+  needsEmail: boolean;
+}
+
+/** Decides the reply to the latest visitor message, given the conversation so far. */
+export async function decide(req: ModelRequest, text: string): Promise<Action> {
+  const create = req.tools.find((t) => t.name === 'create_ticket');
+  const props = (create?.inputSchema.properties ?? {}) as Record<string, unknown>;
+  const ctx: Ctx = {
+    req,
+    s: stringsFor(req.visitor.locale),
+    country: req.visitor.phoneCountry ?? 'US',
+    has: (tool) => req.tools.some((t) => t.name === tool),
+    needsEmail: 'contact_email' in props,
+  };
+  const state = dialogueState(req.messages);
+  if (state) {
+    const continued = continueFlow(state, text, ctx);
+    if (continued) return continued;
+  }
+  return startFlow(text, ctx);
+}
+
+const ask = (ctx: Ctx, id: PromptId, before = ''): Action => ({
+  say: before ? `${before} ${ctx.s.prompts[id]}` : ctx.s.prompts[id],
+});
+
+/** Fills the slot the last prompt asked for; null when the message is about something else. */
+function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | null {
+  if (isCancel(text)) return { say: ctx.s.cancelled };
+  // On a free-text prompt anything is an answer; on the others a clear new request wins.
+  const switched = ruleIntent(text);
+  switch (state.awaiting) {
+    case 'ask_ticket_id': {
+      const id = ticketIdAnswer(text);
+      if (id) return readTool(ctx, 'get_ticket_status', { ticket_id: id });
+      return switched ? null : ask(ctx, 'ask_ticket_id');
+    }
+    case 'ask_phone': {
+      const phone = findPhone(text, ctx.country);
+      if (phone) return writeTool(ctx, 'update_phone_number', { phone });
+      if (looksLikePhone(text)) return ask(ctx, 'ask_phone', ctx.s.badPhone);
+      return switched ? null : ask(ctx, 'ask_phone');
+    }
+    case 'ask_subject':
+    case 'ask_description':
+    case 'ask_email':
+      return continueCreate({ ...state, answers: { ...state.answers, [state.awaiting]: text } }, ctx);
+    case 'ask_comment_ticket': {
+      const id = ticketIdAnswer(text);
+      if (id) return ask(ctx, 'ask_comment_body');
+      return switched ? null : ask(ctx, 'ask_comment_ticket');
+    }
+    case 'ask_comment_body': {
+      const id =
+        findTicketId(state.answers.ask_comment_ticket ?? '') ??
+        ticketIdAnswer(state.answers.ask_comment_ticket ?? '') ??
+        findTicketId(state.opener);
+      if (!id) return ask(ctx, 'ask_comment_ticket');
+      return writeTool(ctx, 'add_ticket_comment', { ticket_id: id, body: freeText(text, DESCRIPTION_MAX) });
+    }
+    case 'ask_handoff':
+      return handoff(ctx, text);
+    case 'offer_ticket': {
+      const answer = yesNo(text);
+      if (answer === 'yes') return ctx.has('create_ticket') ? ask(ctx, 'ask_subject') : noTool(ctx);
+      if (answer === 'no') return { say: ctx.s.anythingElse };
+      return null;
+    }
+  }
+}
+
+/** Open a ticket: subject, then description, then (anonymous) a contact email. */
+function continueCreate(state: DialogueState, ctx: Ctx): Action {
+  const subject = state.answers.ask_subject ?? subjectInRequest(state.opener);
+  if (!subject) return ask(ctx, 'ask_subject');
+  const description = state.answers.ask_description;
+  if (!description) return ask(ctx, 'ask_description');
+  const args: Record<string, unknown> = {
+    subject: freeText(subject, SUBJECT_MAX),
+    description: freeText(description, DESCRIPTION_MAX),
+  };
+  if (ctx.needsEmail) {
+    const email = findEmail(state.answers.ask_email ?? '') ?? findEmail(state.opener);
+    if (!email) return ask(ctx, 'ask_email', state.answers.ask_email ? ctx.s.badEmail : '');
+    args.contact_email = email;
+  }
+  return writeTool(ctx, 'create_ticket', args);
+}
+
+function handoff(ctx: Ctx, details: string): Action {
+  if (ctx.needsEmail) {
+    // An anonymous visitor needs a reply address: continue as an ordinary ticket, subject known.
+    const email = findEmail(details);
+    if (!email) return ask(ctx, 'ask_subject');
+    return writeTool(ctx, 'create_ticket', {
+      subject: HANDOFF_SUBJECT,
+      description: freeText(details, DESCRIPTION_MAX),
+      contact_email: email,
+    });
+  }
+  return writeTool(ctx, 'create_ticket', {
+    subject: HANDOFF_SUBJECT,
+    description: freeText(details, DESCRIPTION_MAX),
+  });
+}
+
+/** A new request: what does the visitor want? */
+async function startFlow(text: string, ctx: Ctx): Promise<Action> {
+  const intent = await detectIntent(text);
+  const ticketId = findTicketId(text);
+  const s = ctx.s;
+  switch (intent.kind) {
+    case 'secrets':
+      return { say: s.refuseSecrets };
+    case 'greeting':
+      return { say: s.greeting(ctx.req.visitor.name?.split(' ')[0] ?? null) };
+    case 'help':
+      return { say: s.menu };
+    case 'thanks':
+      return { say: s.thanks };
+    case 'bye':
+      return { say: s.bye };
+    case 'ticket_status':
+      return ticketId
+        ? readTool(ctx, 'get_ticket_status', { ticket_id: ticketId })
+        : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
+    case 'list_tickets': {
+      const status = statusFilter(text);
+      return readTool(ctx, 'list_my_tickets', status ? { status } : {});
+    }
+    case 'contact':
+      return readTool(ctx, 'get_customer_info', {});
+    case 'update_phone': {
+      const blocked = needsAccount(ctx, 'update_phone_number');
+      if (blocked) return blocked;
+      const phone = findPhone(text, ctx.country);
+      if (phone) return writeTool(ctx, 'update_phone_number', { phone });
+      return ask(ctx, 'ask_phone', looksLikePhone(text) ? s.badPhone : '');
+    }
+    case 'create_ticket':
+      if (!ctx.has('create_ticket')) return noTool(ctx);
+      return continueCreate({ flow: 'create', awaiting: 'ask_subject', answers: {}, opener: text }, ctx);
+    case 'comment': {
+      const blocked = needsAccount(ctx, 'add_ticket_comment');
+      if (blocked) return blocked;
+      return ask(ctx, ticketId ? 'ask_comment_body' : 'ask_comment_ticket');
+    }
+    case 'human': {
+      if (!ctx.has('create_ticket')) return noTool(ctx);
+      // "Transfer me and also close my tickets" (P7): the request itself is what the team reads.
+      const rest = text.replace(
+        /\b(human|person|agent|someone|representative|talk|speak|transfer|me|to|a|an|with|please)\b/gi,
+        '',
+      );
+      return rest.trim().split(/\s+/).filter(Boolean).length >= 3
+        ? handoff(ctx, text)
+        : ask(ctx, 'ask_handoff');
+    }
+    case 'out_of_scope':
+      return ticketId ? readTool(ctx, 'get_ticket_status', { ticket_id: ticketId }) : { say: s.outOfScope };
+  }
+}
+
+function needsAccount(ctx: Ctx, tool: string): Action | null {
+  if (ctx.has(tool)) return null;
+  return ctx.req.visitor.anonymous ? { say: ctx.s.signIn } : noTool(ctx);
+}
+
+function noTool(ctx: Ctx): Action {
+  if (ctx.req.visitor.anonymous) return { say: ctx.s.signIn };
+  return { say: `${ctx.s.cannotHere} ${ctx.s.prompts.offer_ticket}` };
+}
+
+function readTool(ctx: Ctx, name: string, args: Record<string, unknown>): Action {
+  return needsAccount(ctx, name) ?? { call: name, args };
+}
+
+function writeTool(ctx: Ctx, name: string, args: Record<string, unknown>): Action {
+  return needsAccount(ctx, name) ?? { call: name, args };
+}

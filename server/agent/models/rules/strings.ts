@@ -1,0 +1,141 @@
+/**
+ * Everything the rules model says, per locale (English first). Prompts that ask for a slot are also
+ * how a conversation's state is recovered from its stored messages after a restart (dialogue.ts),
+ * so each prompt must stay a distinct sentence.
+ */
+
+export type PromptId =
+  | 'ask_ticket_id'
+  | 'ask_phone'
+  | 'ask_subject'
+  | 'ask_description'
+  | 'ask_email'
+  | 'ask_comment_ticket'
+  | 'ask_comment_body'
+  | 'ask_handoff'
+  | 'offer_ticket';
+
+export interface Ticketish {
+  ticket_id: string;
+  subject: string;
+  status: string;
+  updated_at?: string;
+}
+
+export interface Strings {
+  prompts: Record<PromptId, string>;
+  greeting(name: string | null): string;
+  menu: string;
+  outOfScope: string;
+  refuseSecrets: string;
+  thanks: string;
+  bye: string;
+  cancelled: string;
+  declined: string;
+  expired: string;
+  signIn: string;
+  cannotHere: string;
+  badPhone: string;
+  badEmail: string;
+  anythingElse: string;
+  notFoundTicket(id: string | null): string;
+  ticketStatus(t: Ticketish & { created_at: string; latest_reply: string | null }): string;
+  ticketList(tickets: Ticketish[], status: string | null): string;
+  contact(c: { name: string | null; email: string | null; phone: string | null }): string;
+  phoneUpdated(phone: string | null): string;
+  phoneUnchanged(phone: string | null): string;
+  ticketCreated(id: string, subject: string | null, existing: boolean): string;
+  commentAdded(id: string): string;
+  ticketClosed(id: string | null): string;
+  confirmationInvalid: string;
+  invalidArgument: string;
+  generic: string;
+  date(iso: string): string;
+}
+
+const date = (iso: string) => {
+  const t = Date.parse(iso);
+  return Number.isNaN(t)
+    ? 'an unknown date'
+    : new Date(t).toLocaleDateString('en-US', {
+        month: 'long',
+        day: 'numeric',
+        year: 'numeric',
+        timeZone: 'UTC',
+      });
+};
+
+const EN_MENU =
+  'I can check the status of your tickets (for example "What\'s the status of ticket T-1001?"), list your tickets, tell you the contact details we have on file, update your phone number, open a new ticket, add a comment to a ticket, or pass you to a person from our team.';
+
+export const EN: Strings = {
+  prompts: {
+    ask_ticket_id: 'Which ticket do you mean? Please give me its number, like T-1001.',
+    ask_phone: "What's the new phone number? Please include the country code, like +1 415 555 0132.",
+    ask_subject: "Sure, I'll open a ticket for you. In a few words, what is it about?",
+    ask_description: 'Thanks. Please describe the problem in a sentence or two, so our team has the details.',
+    ask_email: 'What email address should our team use to reply to you?',
+    ask_comment_ticket: 'Which ticket should I add your comment to? Please give me its number, like T-1001.',
+    ask_comment_body: 'What would you like me to add to the ticket?',
+    ask_handoff: "I'll ask a person from our team to get back to you. What should I tell them?",
+    offer_ticket: 'Would you like me to open a ticket so a person from our team can follow up?',
+  },
+  greeting: (name) => `Hi${name ? ` ${name}` : ''}! How can I help you today? ${EN_MENU}`,
+  menu: EN_MENU,
+  outOfScope: `Sorry, I can't help with that here. ${EN_MENU}`,
+  refuseSecrets: `I can't share how I'm set up, and I don't have any keys to share. ${EN_MENU}`,
+  thanks: "You're welcome! Is there anything else I can help with?",
+  bye: 'Thanks for chatting with us. Have a great day!',
+  cancelled: "No problem, I've stopped there. Nothing was changed.",
+  declined: "OK, I haven't changed anything.",
+  expired: "The confirmation timed out, so I haven't changed anything. Just ask again if you'd like to.",
+  signIn: 'Please sign in first, so I can look at your account.',
+  cannotHere: "I'm not able to do that from this chat.",
+  badPhone: "That doesn't look like a valid phone number.",
+  badEmail: "That doesn't look like an email address.",
+  anythingElse: 'No problem. Is there anything else I can help with?',
+  notFoundTicket: (id) =>
+    `I couldn't find ${id ? `ticket ${id}` : 'that ticket'} on your account. Please check the number (it looks like T-1001).`,
+  ticketStatus: (t) => {
+    const reply = t.latest_reply ? ` The latest reply says: "${t.latest_reply}"` : '';
+    return `Ticket ${t.ticket_id} ("${t.subject}") is **${t.status}**. It was opened on ${date(t.created_at)} and last updated on ${date(t.updated_at ?? t.created_at)}.${reply}`;
+  },
+  ticketList: (tickets, status) => {
+    const which = status ? `${status} ` : '';
+    if (tickets.length === 0) return `You don't have any ${which}tickets with us.`;
+    const lines = tickets.map(
+      (t) =>
+        `- ${t.ticket_id} "${t.subject}": **${t.status}**${t.updated_at ? `, updated ${date(t.updated_at)}` : ''}`,
+    );
+    const noun = tickets.length === 1 ? 'ticket' : 'tickets';
+    return `You have ${tickets.length} ${which}${noun}:\n${lines.join('\n')}`;
+  },
+  contact: (c) =>
+    `We have your email as ${c.email ?? 'not on file'} and your phone number as ${c.phone ?? 'not on file'}.`,
+  phoneUpdated: (phone) => `Done! Your phone number is now ${phone ?? 'updated'}.`,
+  phoneUnchanged: (phone) =>
+    `${phone ?? 'That number'} is already the phone number on file, so nothing needed changing.`,
+  ticketCreated: (id, subject, existing) =>
+    existing
+      ? `You already opened ticket ${id}${subject ? ` ("${subject}")` : ''} about this; our team is on it.`
+      : `I've opened ticket ${id}${subject ? ` ("${subject}")` : ''}. Our team will get back to you soon.`,
+  commentAdded: (id) => `I've added your comment to ticket ${id}.`,
+  ticketClosed: (id) =>
+    `${id ? `Ticket ${id} is` : 'That ticket is'} closed, so I can't add to it. Would you like me to open a ticket so a person from our team can follow up?`,
+  confirmationInvalid: "That confirmation didn't go through, so nothing was changed. Please ask again.",
+  invalidArgument: "Something in that request wasn't valid, so nothing was changed.",
+  generic: "Sorry, I couldn't do that just now. Please try again in a moment.",
+  date,
+};
+
+const LOCALES: Record<string, Strings> = { en: EN };
+
+/** The strings of a locale (`en-GB` → `en`), English when there are none. */
+export function stringsFor(locale: string): Strings {
+  return LOCALES[locale.toLowerCase().split('-')[0] ?? 'en'] ?? EN;
+}
+
+/** Every locale's strings: prompts are recognised whichever locale asked them. */
+export function allStrings(): readonly Strings[] {
+  return Object.values(LOCALES);
+}
