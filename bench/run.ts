@@ -1,0 +1,32 @@
+// `npm run bench`: every benchmark in turn, then bench/results.json and the README table.
+// Each also runs alone: `tsx bench/turns.ts` (add --quick for tiny counts that save nothing).
+import { benchColdStart } from './cold-start.js';
+import { benchIdle } from './idle.js';
+import { quickMode } from './lib/main.js';
+import { printFigures, updateReadme } from './lib/report.js';
+import { type BenchResult, saveResults } from './lib/results.js';
+import { benchMcp } from './mcp.js';
+import { benchTurns } from './turns.js';
+import { benchWidget } from './widget.js';
+
+const quick = quickMode();
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+// The widget first: it builds dist/widget, which `npm start` in the cold-start benchmark expects.
+const all: [string, () => Promise<BenchResult>][] = [
+  ['widget', () => benchWidget()],
+  ['cold-start', () => benchColdStart(quick)],
+  ['mcp', () => benchMcp(quick)],
+  ['turns', () => benchTurns(quick)],
+  ['idle', () => benchIdle(quick)],
+];
+const results: BenchResult[] = [];
+for (const [id, bench] of all) {
+  if (only.length > 0 && !only.includes(id)) continue;
+  const result = await bench();
+  printFigures(result.title, result.figures);
+  results.push(result);
+}
+if (!quick) {
+  updateReadme(saveResults(results));
+  console.log('\nwrote bench/results.json and the README table');
+}

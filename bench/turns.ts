@@ -1,0 +1,189 @@
+// Visitor turns: N simulated visitors over real WebSockets ask "What's the status of ticket
+// T-1001?" as Alice; each turn is one get_ticket_status call through the real MCP path, answered by
+// the rules model. Baseline in the same run: a raw `ws` echo server, same sockets, same messages.
+import { startChild } from './lib/child.js';
+import { isMain, runAlone } from './lib/main.js';
+import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
+import {
+  closedLoop,
+  type LoopResult,
+  type LoopSocket,
+  openMany,
+  LoopSocket as Socket,
+} from './lib/sockets.js';
+import { quantile, round } from './lib/stats.js';
+import { assistantAnswer, demoToken, messageFrame, openVisitor } from './lib/visitors.js';
+
+const QUESTION = "What's the status of ticket T-1001?";
+const EXPECT = ['T-1001', 'open'];
+
+interface Scenario {
+  visitors: number;
+  turnsEach: number;
+}
+
+interface RunFigures {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+function figuresOf(r: LoopResult): RunFigures {
+  if (r.errors > 0) throw new Error(`${r.errors} failed round trips (first: ${r.firstError})`);
+  return {
+    rate: r.completed / r.seconds,
+    p50: quantile(r.latenciesMs, 0.5),
+    p99: quantile(r.latenciesMs, 0.99),
+  };
+}
+
+async function deputyRuns(
+  s: Scenario,
+  runs: number,
+): Promise<{ closed: RunFigures[]; paced: RunFigures[]; pacedRate: number }> {
+  const server = await startChild('deputy');
+  try {
+    const token = await demoToken(server.dataDir ?? '');
+    const sockets = await openMany(s.visitors, () => openVisitor(server.url, token));
+    const turn = (socket: LoopSocket) => socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT));
+    // Warm-up (not counted): each visitor's first turn connects its MCP client and lists tools.
+    figuresOf(await closedLoop(sockets, 1, 60_000, turn));
+    const closed: RunFigures[] = [];
+    for (let i = 0; i < runs; i++)
+      closed.push(figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn)));
+    // Latency at a steady load: every visitor asks at a fixed pace, aggregate = half the measured
+    // saturation rate capped at the 2,000 turns/s budget; latency counts from the scheduled time.
+    const pacedRate = Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
+    const paced: RunFigures[] = [];
+    for (let i = 0; i < runs; i++) paced.push(await pacedLoop(sockets, pacedRate, 4000, turn));
+    for (const socket of sockets) socket.close();
+    return { closed, paced, pacedRate };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Open-loop pacing per visitor, bounded by `seconds`; a late turn delays the next one (counted). */
+async function pacedLoop(
+  sockets: readonly LoopSocket[],
+  rate: number,
+  durationMs: number,
+  turn: (s: LoopSocket) => Promise<number>,
+): Promise<RunFigures> {
+  const interval = (sockets.length / rate) * 1000;
+  const start = performance.now();
+  const latencies: number[] = [];
+  await Promise.all(
+    sockets.map(async (socket) => {
+      let scheduled = start + Math.random() * interval;
+      while (scheduled < start + durationMs) {
+        const wait = scheduled - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await turn(socket);
+        latencies.push(performance.now() - scheduled);
+        scheduled += interval;
+      }
+    }),
+  );
+  return {
+    rate: latencies.length / ((performance.now() - start) / 1000),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+  };
+}
+
+async function echoRuns(s: Scenario, runs: number): Promise<RunFigures[]> {
+  const server = await startChild('ws-echo');
+  try {
+    const url = `${server.url.replace(/^http/, 'ws')}/`;
+    const sockets = await openMany(s.visitors, () => Socket.open(url));
+    const payload = messageFrame(QUESTION);
+    const echo = (socket: LoopSocket) => socket.roundTrip(payload, () => true);
+    figuresOf(await closedLoop(sockets, 5, 30_000, echo));
+    const out: RunFigures[] = [];
+    for (let i = 0; i < runs; i++)
+      out.push(figuresOf(await closedLoop(sockets, s.turnsEach * 10, 30_000, echo)));
+    for (const socket of sockets) socket.close();
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The visitor-turn benchmark at 200 and 1,000 visitors. */
+export async function benchTurns(quick = false): Promise<BenchResult> {
+  const started = performance.now();
+  const runs = quick ? 1 : 3;
+  const scenarios: Scenario[] = quick
+    ? [{ visitors: 10, turnsEach: 2 }]
+    : [
+        { visitors: 200, turnsEach: 10 },
+        { visitors: 1000, turnsEach: 3 },
+      ];
+  const figures: Figure[] = [];
+  for (const s of scenarios) {
+    const echo = await echoRuns(s, runs);
+    const deputy = await deputyRuns(s, runs);
+    const n = s.visitors.toLocaleString('en-US');
+    const atBudget = s.visitors === 200;
+    const echoBase = (pick: (r: RunFigures) => number, unit: string) => ({
+      what: `raw ws echo, ${n} sockets`,
+      unit,
+      runs: echo.map(pick),
+    });
+    figures.push(
+      figure({
+        id: `turns.${s.visitors}.rate`,
+        what: `visitor turns (1 tool call), ${n} visitors, saturated`,
+        unit: 'turns/s',
+        runs: deputy.closed.map((r) => r.rate),
+        ...(atBudget ? { budget: { text: '≥ 2,000 turns/s', op: '>=' as const, limit: 2000 } } : {}),
+        baseline: echoBase((r) => r.rate, 'msgs/s'),
+        ...(atBudget ? { ratioBudget: { text: '≥ 1/20 (0.05)', op: '>=' as const, limit: 0.05 } } : {}),
+      }),
+      figure({
+        id: `turns.${s.visitors}.p50`,
+        what: `turn latency p50, ${n} visitors, saturated`,
+        unit: 'ms',
+        runs: deputy.closed.map((r) => r.p50),
+        baseline: echoBase((r) => r.p50, 'ms'),
+      }),
+      figure({
+        id: `turns.${s.visitors}.p99`,
+        what: `turn latency p99, ${n} visitors, saturated`,
+        unit: 'ms',
+        runs: deputy.closed.map((r) => r.p99),
+        baseline: echoBase((r) => r.p99, 'ms'),
+      }),
+      figure({
+        id: `turns.${s.visitors}.paced.p50`,
+        what: `turn latency p50, ${n} visitors at a steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s`,
+        unit: 'ms',
+        runs: deputy.paced.map((r) => r.p50),
+      }),
+      figure({
+        id: `turns.${s.visitors}.paced.p99`,
+        what: `turn latency p99, ${n} visitors at a steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s`,
+        unit: 'ms',
+        runs: deputy.paced.map((r) => r.p99),
+        ...(atBudget ? { budget: { text: '≤ 25 ms', op: '<=' as const, limit: 25 } } : {}),
+      }),
+    );
+  }
+  for (const f of figures) f.value.median = round(f.value.median);
+  return {
+    ...newResult('turns', 'Visitor turns', started),
+    figures,
+    method: [
+      `Each visitor is an authenticated demo session (Alice) on its own WebSocket; every turn is "${QUESTION}",`,
+      'one get_ticket_status call over MCP Streamable HTTP, answered by the rules model, and counts only when the',
+      'stored answer names the ticket and its status. "Saturated": every visitor asks again as soon as it is',
+      `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,
+      '"Steady": each visitor asks at a fixed pace for 4 s (half the saturated rate, at most the 2,000/s budget);',
+      'latency counts from the scheduled time, so queueing is not hidden. Echo baseline: the same number of',
+      'sockets each sending the same frame 10× as often, closed loop.',
+    ],
+  };
+}
+
+if (isMain(import.meta.url)) await runAlone(benchTurns);
