@@ -30,6 +30,8 @@ export class AnthropicModel implements Model {
       ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
       maxRetries: 0,
       timeout: opts.timeoutMs ?? 60_000,
+      // The documented Messages API header (PROVIDERS §2.1); gateways and proxies expect it.
+      defaultHeaders: { 'x-api-key': opts.apiKey },
     });
   }
 
