@@ -102,7 +102,7 @@ describe('openai model: the standard stream', () => {
       stream_options: { include_usage: true },
       tool_choice: 'auto',
     });
-    expect((sent?.body.tools as unknown[]).length).toBe(2);
+    expect(sent?.body.tools).toHaveLength(2);
   });
 });
 
