@@ -14,6 +14,7 @@ import { SERVER_ERRORS } from './errors.js';
 import { VisitorBudgets } from './gateway/budgets.js';
 import { GatewayControl } from './gateway/control.js';
 import { ConversationHub } from './gateway/hub.js';
+import { meterModel } from './gateway/model-metrics.js';
 import { gatewayRoutes } from './gateway/plugin.js';
 import { visitorKey } from './gateway/session.js';
 import { genReqId, type LogStream, loggerOptions } from './logging.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   signingKey: SigningKey;
   /** Where logs go (default stdout); tests read them from here. */
   logStream?: LogStream;
+  /** The environment model adapters read their settings from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 declare module 'fastify' {
@@ -78,7 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const minter = new McpTokenMinter(deps.signingKey, selfUrl, mcpUrl);
   // One model per name in use: sites may each name their own (DESIGN §3 sites configuration).
   const models = new Map(
-    [...new Set([...config.sites.values()].map((s) => s.model))].map((n) => [n, createModel(n)]),
+    [...new Set([...config.sites.values()].map((s) => s.model))].map((n) => [n, createModel(n, deps.env)]),
   );
   const budgets = new VisitorBudgets(config.limits);
 
@@ -123,10 +126,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     hub,
     createAgent: (identity, conversationId) => {
       const model =
-        models.get(config.sites.get(identity.site)?.model ?? config.model) ?? createModel(config.model);
+        models.get(config.sites.get(identity.site)?.model ?? config.model) ??
+        createModel(config.model, deps.env);
       // Every model step is charged to the visitor's per-minute budget.
       return new VisitorAgent(identity, conversationId, {
-        model: budgets.wrapModel(model, visitorKey(identity)),
+        model: budgets.wrapModel(meterModel(model, metrics), visitorKey(identity), () =>
+          metrics.budgetRefusals.inc({ budget: 'model_calls' }),
+        ),
         minter,
         mcpUrl,
       });

@@ -23,6 +23,7 @@ export async function bootApp(
   const app = await buildApp(config, {
     store,
     signingKey,
+    env,
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
   });
   app.addHook('onClose', async () => store.close());

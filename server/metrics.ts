@@ -15,7 +15,9 @@ export class Metrics {
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly toolSeconds: Histogram<'tool'>;
   readonly confirmations: Counter<'outcome'>;
-  readonly modelErrors: Counter;
+  readonly modelErrors: Counter<'model' | 'retryable'>;
+  readonly modelSeconds: Histogram<'model' | 'outcome'>;
+  readonly budgetRefusals: Counter<'budget'>;
   readonly httpSeconds: Histogram<'route' | 'status'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -77,7 +79,21 @@ export class Metrics {
     });
     this.modelErrors = new Counter({
       name: 'deputy_model_errors_total',
-      help: 'Turns that failed because the model provider failed after retries',
+      help: 'Failed model steps (each attempt, retried or not), by model and whether retryable',
+      labelNames: ['model', 'retryable'],
+      registers,
+    });
+    this.modelSeconds = new Histogram({
+      name: 'deputy_model_step_duration_seconds',
+      help: 'Model step latency (one provider call, streamed to the end), by model and outcome',
+      labelNames: ['model', 'outcome'],
+      buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'deputy_budget_refusals_total',
+      help: 'Visitor messages or model steps refused by a per-visitor budget',
+      labelNames: ['budget'],
       registers,
     });
     this.httpSeconds = new Histogram({

@@ -1,11 +1,14 @@
-import type { Model } from '../agent/model.js';
+import { type Model, ModelError } from '../agent/model.js';
 import type { Limits } from '../config.js';
 import { TokenBucket } from './rate-limit.js';
 
-/** A model step refused because the visitor used up their model calls for the minute. */
-export class ModelBudgetExceeded extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super('model call budget exceeded');
+/**
+ * A model step refused because the visitor used up their model calls for the minute. A ModelError
+ * that is not retryable, so the loop neither retries it nor wraps it: it ends the turn as it is.
+ */
+export class ModelBudgetExceeded extends ModelError {
+  constructor(retryAfterMs: number) {
+    super('model call budget exceeded', false, 429, retryAfterMs);
     this.name = 'ModelBudgetExceeded';
   }
 }
@@ -60,10 +63,12 @@ export class VisitorBudgets {
   }
 
   /** The model, with every step charged to this visitor's budget. */
-  wrapModel(model: Model, key: string): Model {
+  wrapModel(model: Model, key: string, onRefused: () => void = () => {}): Model {
     const take = () => {
       const b = this.#get(key);
-      if (!b.modelCalls.take()) throw new ModelBudgetExceeded(b.modelCalls.retryAfterMs());
+      if (b.modelCalls.take()) return;
+      onRefused();
+      throw new ModelBudgetExceeded(b.modelCalls.retryAfterMs());
     };
     return {
       name: model.name,

@@ -260,6 +260,9 @@ export class Session {
     const admitted = this.deps.budgets.admitMessage(visitorKey(this.#identity!));
     if (!admitted.ok) {
       this.deps.metrics.messages.inc({ outcome: 'refused' });
+      this.deps.metrics.budgetRefusals.inc({
+        budget: admitted.code === 'rate_limited' ? 'messages' : 'model_calls',
+      });
       return this.#strike(admitted.code, { clientId: frame.clientId, retryAfterMs: admitted.retryAfterMs });
     }
     const stored = await this.deps.conversations.append(conversation.id, {

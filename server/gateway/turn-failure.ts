@@ -6,7 +6,8 @@ export function turnFailure(err: unknown): {
   code: 'model_budget' | 'model_unavailable' | 'internal';
   retryAfterMs?: number;
 } {
-  if (err instanceof ModelBudgetExceeded) return { code: 'model_budget', retryAfterMs: err.retryAfterMs };
+  if (err instanceof ModelBudgetExceeded)
+    return { code: 'model_budget', retryAfterMs: err.retryAfterMs ?? 60_000 };
   if (err instanceof ModelError) return { code: 'model_unavailable' };
   return { code: 'internal' };
 }
