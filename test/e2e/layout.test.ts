@@ -86,6 +86,17 @@ describe.skipIf(!hasChromium)('widget layout', () => {
     expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
     await expect.poll(() => w.launcher.isVisible()).toBe(false);
     await expect.poll(() => w.input.isVisible()).toBe(true);
+    // Full screen is modal: Tab from the last control wraps to the first instead of the page behind.
+    await w.send.focus();
+    await page.keyboard.press('Tab');
+    const active = () =>
+      page.evaluate(() =>
+        document.querySelector('deputy-chat')?.shadowRoot?.activeElement?.getAttribute('aria-label'),
+      );
+    expect(await active()).toBe('Close chat');
+    await page.keyboard.press('Shift+Tab');
+    expect(await active()).toBe('Send');
+    await w.input.focus();
     await page.screenshot({ path: `${SHOTS}/mobile.png` });
     await context.close();
   });

@@ -126,6 +126,54 @@ describe('launcher and panel', () => {
   });
 });
 
+describe('screen readers and theming', () => {
+  it('hides a streaming reply from assistive tech and adds the finished message once', async () => {
+    const w = make();
+    w.open();
+    await waitFor(() => ui(w).getByRole('log'));
+    await FakeSocket.last.open();
+    FakeSocket.last.receive(
+      {
+        type: 'welcome',
+        conversationId: 'conv_abcdefgh1234',
+        visitor: { name: null, anonymous: true },
+        lastSeq: 0,
+        resumed: false,
+      },
+      { type: 'reply_start', id: 'a1' },
+      { type: 'delta', id: 'a1', text: 'Half a sen' },
+    );
+    const streaming = await waitFor(() => {
+      const el = w.root.querySelector('.streaming') as HTMLElement;
+      expect(el.textContent).toBe('Half a sen');
+      return el;
+    });
+    expect(streaming.getAttribute('aria-hidden')).toBe('true');
+    FakeSocket.last.receive({
+      type: 'message',
+      seq: 1,
+      id: 'a1',
+      role: 'assistant',
+      text: 'Half a sentence.',
+      at: new Date().toISOString(),
+    });
+    await waitFor(() => expect(w.root.querySelector('.streaming')).toBeNull());
+    const done = ui(w).getByText('Half a sentence.').closest('.row') as HTMLElement;
+    expect(done.closest('[aria-hidden]')).toBeNull();
+    expect(done).not.toBe(streaming); // a new node, so the live region announces it whole
+  });
+
+  it('themes through custom properties on :host only, with readable text on a light accent', () => {
+    const w = make({ accent: '#ffd400', position: 'left', zIndex: '42', theme: 'dark' });
+    const host = document.querySelector('deputy-chat') as HTMLElement;
+    expect(host.dataset).toMatchObject({ theme: 'dark', position: 'left' });
+    const css = [...w.root.querySelectorAll('style')].map((s) => s.textContent).join('\n');
+    expect(css).toContain(':host{--deputy-accent:#ffd400;--deputy-on-accent:#111}');
+    expect(css).toContain(':host{--deputy-z:42}');
+    expect(document.head.querySelector('style')).toBeNull(); // nothing in the host page's styles
+  });
+});
+
 describe('API events', () => {
   it('emits open and close, and on() returns an unsubscribe', () => {
     const w = make();

@@ -36,6 +36,8 @@ export interface ConversationDeps {
 
 /** Errors after which the same message is simply sent again a little later. */
 const RETRY_LATER = new Set(['busy', 'rate_limited']);
+/** The server is going away; the message stays in the outbox and goes to the next process. */
+const RESEND_ON_RECONNECT = 'shutting_down';
 const RETRY_MS = 2_500;
 /** If an acknowledged message never gets its reply, the outbox moves on after this long. */
 const REPLY_WATCHDOG_MS = 90_000;
@@ -60,6 +62,7 @@ export class Conversation {
   /** An acknowledged message is waiting for its reply; the next message waits too (no `busy`). */
   private replyPending = false;
   private readyFor: string | null = null;
+  private identityKnown: boolean;
   private fatalMessage: string | null = null;
   private helloToken: string | null = null;
   private answers = new Map<string, boolean>();
@@ -70,9 +73,11 @@ export class Conversation {
 
   constructor(private readonly deps: ConversationDeps) {
     const { config } = deps;
+    // With data-token-url the visitor (and so the stored history) is known once the token arrives.
+    this.identityKnown = !(config.tokenUrl && !config.token);
     this.sub = subjectOf(config.token);
     this.key = storageKey(config.site, this.sub);
-    this.saved = load(this.key);
+    this.saved = this.identityKnown ? load(this.key) : emptySaved();
     this.state = { entries: this.restoredEntries(), conn: 'idle', fatal: null, visitorName: null };
     this.tokens = new TokenSource(config, (token) => this.tokenRefreshed(token));
     this.conn = new Connection({
@@ -88,6 +93,11 @@ export class Conversation {
       ...(deps.random ? { random: deps.random } : {}),
     });
     // A returning visitor reconnects at once, so replies that arrived meanwhile raise the badge.
+    if (!this.identityKnown) void this.tokens.get();
+    else this.resumeIfStored();
+  }
+
+  private resumeIfStored(): void {
     if (this.saved.conversationId || this.saved.outbox.length) this.conn.start();
   }
 
@@ -193,11 +203,23 @@ export class Conversation {
   }
 
   private tokenRefreshed(token: string | null): void {
-    if (subjectOf(token) !== this.sub) {
+    const sub = subjectOf(token);
+    if (!this.identityKnown) {
+      // The first token from data-token-url: now we know whose history to show and resume.
+      this.identityKnown = true;
+      this.sub = sub;
+      this.key = storageKey(this.deps.config.site, sub);
+      const early = this.saved.outbox; // typed before the token came back
+      this.saved = load(this.key);
+      this.saved.outbox.push(...early);
+      this.persist();
+      this.update({ entries: this.restoredEntries() });
+      this.resumeIfStored();
+    } else if (sub !== this.sub) {
       // The host site now has someone else signed in: a new identity, a new conversation.
       remove(this.key);
-      this.sub = subjectOf(token);
-      this.key = storageKey(this.deps.config.site, this.sub);
+      this.sub = sub;
+      this.key = storageKey(this.deps.config.site, sub);
       this.reset();
       this.conn.restart();
     } else if (this.conn.current === 'open' && token !== this.helloToken) {
@@ -261,7 +283,7 @@ export class Conversation {
         this.settleConfirm(f.confirmId, f.outcome);
         return;
       case 'error':
-        this.onError(f.code, f.message, f.clientId);
+        this.onError(f.code, f.message, f.clientId, f.ref);
         return;
     }
   }
@@ -385,7 +407,7 @@ export class Conversation {
     this.deps.emit('confirm', { confirmId, tool: card.tool, summary: card.summary, outcome });
   }
 
-  private onError(code: string, message: string, clientId?: string): void {
+  private onError(code: string, message: string, clientId?: string, ref?: string): void {
     this.deps.emit('error', { code, message });
     if (clientId && this.saved.outbox.some((o) => o.clientId === clientId)) {
       if (this.inFlight === clientId) this.inFlight = null;
@@ -393,6 +415,7 @@ export class Conversation {
         this.later(() => this.flush(), RETRY_MS);
         return;
       }
+      if (code === RESEND_ON_RECONNECT) return;
       this.saved.outbox = this.saved.outbox.filter((o) => o.clientId !== clientId);
       this.persist();
       const next = replaceWhere(
@@ -404,14 +427,16 @@ export class Conversation {
       this.flush();
       return;
     }
-    if (code === 'busy' || code === 'rate_limited') return;
+    if (RETRY_LATER.has(code) || code === RESEND_ON_RECONNECT) return;
     if (
       ['unauthorized', 'token_expired', 'unknown_site', 'forbidden_origin', 'hello_timeout'].includes(code)
     ) {
       this.fatalMessage = message;
       return;
     }
-    const notice: Entry = { kind: 'notice', key: `n:${newClientId()}`, text: message };
+    // The correlation id lets support find the failure in the server logs.
+    const text = ref ? `${message} (ref ${ref})` : message;
+    const notice: Entry = { kind: 'notice', key: `n:${newClientId()}`, text };
     this.update({ entries: insert(this.state.entries, notice) });
     this.replyDone();
   }
@@ -448,7 +473,7 @@ export class Conversation {
   }
 
   private persist(): void {
-    save(this.key, this.saved);
+    if (this.identityKnown) save(this.key, this.saved);
   }
 
   private update(patch: Partial<ViewState>): void {

@@ -1,0 +1,57 @@
+// Issue 5 + DESIGN §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
+import { ask, hasChromium, launch, widget } from './browser.js';
+
+describe.skipIf(!hasChromium)('changing a phone number through the confirm card', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (server) removeDataDir(server.dataDir);
+  });
+
+  it('asks before writing, writes once after Confirm, and the reply says it was updated', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?as=alice`);
+    const w = widget(page);
+    await w.launcher.click();
+    await w.input.fill('change my phone to +44 20 7946 0000');
+    await w.send.click();
+
+    const card = page.locator('deputy-chat').locator('fieldset.card');
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0000/);
+    const confirm = card.getByRole('button', { name: 'Confirm', exact: true });
+    const cancel = card.getByRole('button', { name: 'Cancel', exact: true });
+    await confirm.click();
+    expect(await confirm.isDisabled()).toBe(true);
+    expect(await cancel.isDisabled()).toBe(true);
+    await expect
+      .poll(
+        () =>
+          card
+            .locator('.outcome')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toBe('Confirmed');
+
+    const replies = w.log.locator('.row.assistant:not(.greeting):not(.streaming)');
+    await expect
+      .poll(() => replies.last().textContent(), { timeout: 15_000 })
+      .toMatch(/updated|changed|is now/i);
+
+    // The CRM really has the new number: ask for it.
+    const contact = await ask(page, "What's my phone number?");
+    expect((await contact.textContent())?.replace(/\s/g, '')).toContain('+442079460000');
+    await page.close();
+  });
+});
