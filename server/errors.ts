@@ -14,7 +14,6 @@ export const SERVER_ERRORS = {
     status: 503,
   },
   draining: { message: 'The server is shutting down and accepts no new chats.', status: 503 },
-  too_many_connections: { message: 'Too many connections from this address.', status: 429 },
 } as const satisfies Record<string, { message: string; status?: number }>;
 
 export type ServerErrorCode = keyof typeof SERVER_ERRORS;
