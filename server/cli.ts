@@ -1,4 +1,5 @@
-import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { parseScopes, SCOPES } from '../shared/scopes.js';
 import { loadSigningKey } from './auth/keys.js';
 import { signMcpToken } from './auth/mcp-token.js';
@@ -28,7 +29,14 @@ scopes: ${SCOPES.join(', ')}
 /** A usage mistake: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
 
-type Command = (argv: string[]) => Promise<void>;
+/** Where a command reads its environment and writes its output (the process, or a test). */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+type Command = (argv: string[], io: CliIo) => Promise<void>;
 
 /** `5m`, `90s`, `1h`, `300` → seconds. */
 function parseTtl(text: string): number {
@@ -45,7 +53,7 @@ function backendUrl(config: Config): string {
   return `http://${host}:${config.port}`;
 }
 
-function options<const T extends ParseArgsOptionsConfig>(argv: string[], spec: T) {
+function options<const T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], spec: T) {
   try {
     return parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
   } catch (err) {
@@ -53,15 +61,15 @@ function options<const T extends ParseArgsOptionsConfig>(argv: string[], spec: T
   }
 }
 
-const seed: Command = async () => {
-  const config = await loadConfig();
+const seed: Command = async (_argv, io) => {
+  const config = await loadConfig(io.env);
   const store = await openStore(config.dataDir);
   await seedDemo(store);
   await store.close();
-  console.log(`seeded the demo CRM in ${store.file}`);
+  io.out(`seeded the demo CRM in ${store.file}`);
 };
 
-const token: Command = async (argv) => {
+const token: Command = async (argv, io) => {
   const { values, positionals } = options(argv, {
     sub: { type: 'string' },
     scope: { type: 'string' },
@@ -74,7 +82,7 @@ const token: Command = async (argv) => {
   const kind = positionals[0];
   if (!values.sub || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(values.sub))
     throw new UsageError('--sub is required (letters, digits and _.:@-, at most 128)');
-  const config = await loadConfig();
+  const config = await loadConfig(io.env);
   if (kind === 'mcp') {
     const scopes = parseScopes(values.scope ?? '', { allowStaff: true });
     if (scopes.length === 0) throw new UsageError(`--scope needs at least one of: ${SCOPES.join(' ')}`);
@@ -92,7 +100,7 @@ const token: Command = async (argv) => {
         ...(values.site ? { site: values.site } : {}),
       },
     );
-    console.log(jwt);
+    io.out(jwt);
     return;
   }
   if (kind === 'visitor') {
@@ -114,13 +122,13 @@ const token: Command = async (argv) => {
       ...(values.name ? { name: values.name } : {}),
       ...(values.email ? { email: values.email } : {}),
     });
-    console.log(jwt);
+    io.out(jwt);
     return;
   }
   throw new UsageError('token needs a kind: mcp or visitor');
 };
 
-const audit: Command = async (argv) => {
+const audit: Command = async (argv, io) => {
   const { values } = options(argv, {
     sub: { type: 'string' },
     since: { type: 'string' },
@@ -131,7 +139,7 @@ const audit: Command = async (argv) => {
     throw new UsageError(`--since must be an ISO-8601 time, got "${values.since}"`);
   const limit = values.limit === undefined ? 1000 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
-  const config = await loadConfig();
+  const config = await loadConfig(io.env);
   const store = await openStore(config.dataDir);
   try {
     const rows = await new AuditLog(store.db).query({
@@ -141,11 +149,11 @@ const audit: Command = async (argv) => {
     });
     for (const r of rows) {
       if (values.json) {
-        console.log(JSON.stringify(r));
+        io.out(JSON.stringify(r));
         continue;
       }
       const result = r.error_code ? `${r.outcome}:${r.error_code}` : r.outcome;
-      console.log(
+      io.out(
         [
           r.at,
           r.sub,
@@ -159,15 +167,15 @@ const audit: Command = async (argv) => {
         ].join('  '),
       );
     }
-    if (!values.json) console.error(`${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}`);
+    if (!values.json) io.err(`${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}`);
   } finally {
     await store.close();
   }
 };
 
-const mcp: Command = async () => {
-  const config = await loadConfig();
-  const port = mcpPortFromEnv();
+const mcp: Command = async (_argv, io) => {
+  const config = await loadConfig(io.env);
+  const port = mcpPortFromEnv(io.env);
   const store = await openStore(config.dataDir);
   if (await isEmpty(store)) await seedDemo(store);
   const signingKey = await loadSigningKey(config.dataDir);
@@ -176,7 +184,7 @@ const mcp: Command = async () => {
   await app.listen({ host: config.host, port });
   const addr = app.server.address();
   const actual = addr && typeof addr === 'object' ? addr.port : port;
-  console.log(`Deputy MCP server listening on http://${config.host}:${actual}/mcp`);
+  io.out(`Deputy MCP server listening on http://${config.host}:${actual}/mcp`);
   const shutdown = () => {
     app.close().then(
       () => process.exit(0),
@@ -189,18 +197,35 @@ const mcp: Command = async () => {
 
 export const COMMANDS: Record<string, Command> = { seed, token, audit, mcp };
 
-async function main(): Promise<void> {
-  const [name, ...rest] = process.argv.slice(2);
+/**
+ * Runs one CLI command and returns its exit code: 0, 2 for a usage mistake (with the usage text),
+ * 1 for any other failure. `mcp` resolves once listening and keeps the process alive.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
-    process.stderr.write(USAGE);
-    process.exit(name && name !== 'help' && name !== '--help' ? 2 : 0);
+    io.err(USAGE);
+    return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
-  await command(rest);
+  try {
+    await command(rest, io);
+    return 0;
+  } catch (err) {
+    io.err(`[deputy] ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof UsageError) io.err(`\n${USAGE}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(`[deputy] ${err instanceof Error ? err.message : String(err)}`);
-  if (err instanceof UsageError) process.stderr.write(`\n${USAGE}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
+// Run only as the entry point (`npm run deputy`), so tests can import runCli.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const io: CliIo = {
+    env: process.env,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+  runCli(process.argv.slice(2), io).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}
