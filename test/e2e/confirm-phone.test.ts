@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium)('changing a phone number through the confirm card'
   });
 
   it('asks before writing, writes once after Confirm, and the reply says it was updated', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${server.url}/?as=alice`);
     const w = widget(page);
     await w.launcher.click();
@@ -28,6 +28,7 @@ describe.skipIf(!hasChromium)('changing a phone number through the confirm card'
     const card = page.locator('deputy-chat').locator('fieldset.card');
     await card.waitFor({ timeout: 15_000 });
     expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0000/);
+    await page.screenshot({ path: 'docs/screenshots/confirm.png' });
     const confirm = card.getByRole('button', { name: 'Confirm', exact: true });
     const cancel = card.getByRole('button', { name: 'Cancel', exact: true });
     await confirm.click();

@@ -57,7 +57,11 @@ describe.skipIf(!hasChromium)('widget layout', () => {
   });
 
   it('follows the dark colour scheme', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'dark',
+      reducedMotion: 'reduce',
+    });
     await page.goto(`${server.url}/?as=alice`);
     await widget(page).launcher.click();
     await ask(page, 'Show my tickets');
@@ -66,6 +70,12 @@ describe.skipIf(!hasChromium)('widget layout', () => {
       .locator('#deputy-panel')
       .evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(bg).toBe('rgb(23, 25, 29)');
+    // prefers-reduced-motion: the panel appears without its slide-in animation.
+    const animation = await page
+      .locator('deputy-chat')
+      .locator('#deputy-panel')
+      .evaluate((el) => getComputedStyle(el).animationName);
+    expect(animation).toBe('none');
     await page.screenshot({ path: `${SHOTS}/dark.png` });
     await page.close();
   });

@@ -41,7 +41,8 @@ describe.skipIf(!hasChromium)('server restart mid-conversation', () => {
     await expect.poll(() => rows(page, '.row.pending')).toEqual(["What's the status of ticket T-1002?"]);
 
     server = await startServer({ dataDir, port });
-    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('');
+    // Backoff with jitter while the port was closed: up to ~8 s before the next attempt.
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('');
     await expect
       .poll(() => rows(page, '.row.assistant:not(.greeting):not(.streaming)'), { timeout: 15_000 })
       .toHaveLength(2);
@@ -65,5 +66,5 @@ describe.skipIf(!hasChromium)('server restart mid-conversation', () => {
     await expect.poll(() => rows(page, '.row.visitor')).toEqual(expected);
     expect(await rows(page, '.row.assistant:not(.greeting)')).toHaveLength(2);
     await page.close();
-  });
+  }, 60_000);
 });

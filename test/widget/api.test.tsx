@@ -174,6 +174,14 @@ describe('screen readers and theming', () => {
   });
 });
 
+describe('data-open', () => {
+  it('opens the panel on load', async () => {
+    const w = make({ open: 'true' });
+    await waitFor(() => ui(w).getByRole('log'));
+    expect(ui(w).getByRole('button', { name: 'Open chat' }).getAttribute('aria-expanded')).toBe('true');
+  });
+});
+
 describe('API events', () => {
   it('emits open and close, and on() returns an unsubscribe', () => {
     const w = make();

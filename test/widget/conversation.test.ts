@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerFrame } from '../../shared/protocol.js';
 import { Conversation } from '../../widget/panel/conversation.js';
+import { isTyping } from '../../widget/panel/entries.js';
 import type { DeputyEvents } from '../../widget/types.js';
 import { FakeSocket, fakeToken, testConfig } from './fake-socket.js';
 
@@ -287,6 +288,26 @@ describe('reconnecting', () => {
     expect(FakeSocket.all).toHaveLength(3);
   });
 
+  it('reconnects at once when the tab becomes visible or the page returns from the bfcache', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv);
+    FakeSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    FakeSocket.last.serverClose(1006); // now waiting 1 s
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(FakeSocket.all).toHaveLength(2);
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(FakeSocket.all).toHaveLength(3);
+    FakeSocket.last.serverClose(1006);
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: false }));
+    expect(FakeSocket.all).toHaveLength(3); // a normal load is not a return from the bfcache
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    expect(FakeSocket.all).toHaveLength(4);
+  });
+
   it('does not reconnect after 4401 and shows why', async () => {
     vi.useFakeTimers();
     const { conv, events } = setup();
@@ -377,6 +398,8 @@ describe('unread, tools and confirmations', () => {
     const { conv, events } = setup();
     const ws = await connected(conv);
     const expiresAt = new Date(Date.now() + 60_000).toISOString();
+    ws.receive({ type: 'reply_start', id: 'a1' });
+    expect(isTyping(conv.state.entries)).toBe(true);
     ws.receive({
       type: 'confirm_request',
       confirmId: 'cf_abcdefgh12',
@@ -384,12 +407,14 @@ describe('unread, tools and confirmations', () => {
       summary: 'Change your phone from •••• 0132 to +44 20 7946 0000?',
       expiresAt,
     });
+    expect(isTyping(conv.state.entries)).toBe(false); // waiting for the visitor, not the assistant
     conv.answer('cf_abcdefgh12', true);
     conv.answer('cf_abcdefgh12', true);
     conv.answer('cf_abcdefgh12', false);
     expect(ws.sentOfType('confirm')).toEqual([{ type: 'confirm', confirmId: 'cf_abcdefgh12', accept: true }]);
     ws.receive({ type: 'confirm_result', confirmId: 'cf_abcdefgh12', outcome: 'accepted' });
     expect(conv.state.entries[0]).toMatchObject({ kind: 'confirm', outcome: 'accepted', choice: true });
+    expect(isTyping(conv.state.entries)).toBe(true); // the write runs, the reply follows
     expect(events.confirm?.map((c) => c.outcome)).toEqual(['pending', 'accepted']);
   });
 

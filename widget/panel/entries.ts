@@ -65,6 +65,8 @@ export function hasMessage(entries: readonly Entry[], id: string): boolean {
 
 /** Whether the assistant is working: the last visitor message has no answer yet, or text hasn't started. */
 export function isTyping(entries: readonly Entry[]): boolean {
+  // Waiting for the visitor's click on a confirm card is not the assistant typing.
+  if (entries.some((e) => e.kind === 'confirm' && e.outcome === 'pending')) return false;
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i] as Entry;
     if (e.kind === 'tool') continue;
