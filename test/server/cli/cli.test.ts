@@ -161,7 +161,7 @@ describe('npm run deputy -- mcp', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the MCP server did not start')), 30_000);
+      const timer = setTimeout(() => reject(new Error('the MCP server did not start')), 80_000);
       let out = '';
       child?.stdout?.on('data', (d) => {
         out += String(d);
@@ -204,22 +204,23 @@ describe('npm run deputy -- mcp', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     child = undefined;
-  });
+  }, 90_000);
 
-  it('works as the npm script entry point: prints a token, and the usage with exit 2 for an unknown command', async () => {
+  it('works as the npm script entry point', async () => {
     const { stdout } = await exec(
       TSX,
       ['server/cli.ts', 'token', 'mcp', '--sub', 'cus_alice', '--scope', 'crm.read'],
       {
         env,
-        timeout: 30_000,
+        timeout: 80_000,
       },
     );
     expect(decodeJwt(stdout.trim())).toMatchObject({ sub: 'cus_alice', scope: 'crm.read' });
-    const failed = await exec(TSX, ['server/cli.ts', 'frobnicate'], { env, timeout: 30_000 }).catch(
-      (err: { code?: number; stderr?: string }) => err,
-    );
-    expect(failed).toMatchObject({ code: 2 });
-    expect((failed as { stderr?: string }).stderr).toContain('token mcp');
+  }, 90_000);
+
+  it('prints the usage with exit code 2 for an unknown command', async () => {
+    const { code, stderr } = await deputy('frobnicate');
+    expect(code).toBe(2);
+    expect(stderr).toContain('token mcp');
   });
 });

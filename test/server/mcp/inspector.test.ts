@@ -36,12 +36,13 @@ async function inspector(...args: string[]): Promise<Record<string, unknown>> {
       `Authorization: Bearer ${token}`,
       ...args,
     ],
-    { timeout: 60_000, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+    { timeout: 80_000, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
   ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-describe('the MCP Inspector CLI', () => {
+// Each run starts a Node process; on a loaded 2-core machine that can take many seconds.
+describe('the MCP Inspector CLI', { timeout: 90_000 }, () => {
   it('lists the tools the token allows', async () => {
     const { tools } = (await inspector('--method', 'tools/list')) as { tools: { name: string }[] };
     expect(tools.map((t) => t.name)).toEqual([
