@@ -48,7 +48,7 @@ describe('update_phone_number', () => {
     expect(phoneOf('cus_alice')).toBe('+14155550199');
   });
 
-  it('treats setting the number already on file as a no-op without asking', async () => {
+  it('treats the same call again after the write as a no-op without asking (W1)', async () => {
     const before = dbHash(server);
     const res = await callTool(server, alice, 'update_phone_number', { phone: '+1 415 555 0199' });
     expect(res.isError).toBeFalsy();
