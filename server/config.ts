@@ -50,6 +50,8 @@ export interface Limits {
   modelCallsPerMinute: number;
   /** Bytes queued to a socket beyond which the reader is too slow and is disconnected. */
   maxBufferedBytes: number;
+  /** How long a resume's replay waits for a reader that takes nothing before closing it as too slow. */
+  replayStallMs: number;
   /** On SIGTERM, how long turns in flight may take to finish. */
   drainTimeoutMs: number;
 }
@@ -65,6 +67,7 @@ export const DEFAULT_LIMITS: Limits = {
   messagesPerMinute: 30,
   modelCallsPerMinute: 120,
   maxBufferedBytes: 1024 * 1024,
+  replayStallMs: 10_000,
   drainTimeoutMs: 10_000,
 };
 

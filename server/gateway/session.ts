@@ -21,6 +21,7 @@ import type { VisitorBudgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
 import type { ConversationHub } from './hub.js';
+import { sendPaced } from './paced-send.js';
 import { TokenBucket } from './rate-limit.js';
 import { turnFailure } from './turn-failure.js';
 import { instrumentSink } from './turn-metrics.js';
@@ -52,6 +53,9 @@ export function visitorKey(identity: VisitorIdentity): string {
   return `${identity.site}:${identity.sub}`;
 }
 
+/** Live frames a session holds while it replays history before it closes the reader as too slow. */
+const MAX_HELD_FRAMES = 1000;
+
 function messageFrame(m: StoredMessage): ServerFrame {
   const frame: ServerFrame = {
     type: 'message',
@@ -81,6 +85,8 @@ export class Session {
   #disposed = false;
   #turnsRunning = 0;
   #strikes = 0;
+  /** Live frames arriving while the resume replay is being sent (null when not replaying). */
+  #held: ServerFrame[] | null = null;
   #log: FastifyBaseLogger;
   readonly #frames: TokenBucket;
 
@@ -107,13 +113,15 @@ export class Session {
 
   send(frame: ServerFrame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    // A reader that cannot keep up must not make us buffer without bound: it reconnects and resumes.
-    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
-      this.deps.metrics.connectionsRefused.inc({ reason: 'slow_reader' });
-      this.socket.close(WIRE_ERRORS.slow_reader.close, 'slow_reader');
+    if (this.#held) {
+      // Bounded like the socket buffer: a conversation that outpaces a replay this much is dropped.
+      if (this.#held.length >= MAX_HELD_FRAMES) this.#closeSlowReader();
+      else this.#held.push(frame);
       return;
     }
-    this.socket.send(JSON.stringify(frame));
+    // A reader that cannot keep up must not make us buffer without bound: it reconnects and resumes.
+    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) this.#closeSlowReader();
+    else this.socket.send(JSON.stringify(frame));
   }
 
   error(code: WireErrorCode, extra: Omit<ErrorFrame, 'type' | 'code' | 'message'> = {}): void {
@@ -223,24 +231,21 @@ export class Session {
     this.#conversation = conversation;
     this.#log = this.#log.child({ site: site.id, conversationId: conversation.id });
     this.#agent = this.deps.createAgent(identity, conversation.id);
-    const history = await store.since(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0);
+    // Subscribed before reading history, so nothing stored meanwhile is missed: live frames wait in
+    // #held until the replay is sent (the widget drops message frames whose seq it has seen).
+    this.#held = [];
+    this.#unsubscribe = this.deps.hub.subscribe(conversation.id, this);
     const latest = resumed ? await store.recent(conversation.id, 1) : [];
     if (this.socket.readyState !== this.socket.OPEN) return;
-    const last = history.at(-1)?.seq ?? frame.lastSeq ?? 0;
     this.send({
       type: 'welcome',
       conversationId: conversation.id,
       visitor: { name: identity.name, anonymous: identity.anonymous },
-      lastSeq: Math.max(last, conversation.lastSeq),
+      lastSeq: Math.max(latest.at(-1)?.seq ?? 0, conversation.lastSeq),
       resumed,
     });
-    for (const m of history) this.send(messageFrame(m));
-    this.#unsubscribe = this.deps.hub.subscribe(conversation.id, this);
-    const inflight = this.deps.hub.inflight(conversation.id);
-    if (inflight) {
-      this.send({ type: 'reply_start', id: inflight.id });
-      if (inflight.text) this.send({ type: 'delta', id: inflight.id, text: inflight.text });
-    }
+    if (!(await this.#replay(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0))) return;
+    this.#releaseHeld(conversation.id);
     this.#log.info({ resumed, anonymous: identity.anonymous }, 'chat session started');
     // A visitor message stored but never answered (the previous process died mid-turn) is answered
     // now, so a restart resumes every conversation. The check and the enqueue are synchronous.
@@ -337,6 +342,44 @@ export class Session {
       this.#turnsRunning--;
       if (this.#disposed && this.#turnsRunning === 0) void agent.close();
     }
+  }
+
+  /** Sends stored messages after `afterSeq` in pages, paced by what the reader takes. */
+  async #replay(conversationId: string, afterSeq: number): Promise<boolean> {
+    const page = 200;
+    for (let after = afterSeq; ; ) {
+      const rows = await this.deps.conversations.since(conversationId, after, page);
+      for (const m of rows) {
+        const sent = await sendPaced(this.socket, JSON.stringify(messageFrame(m)), this.deps.limits);
+        if (!sent) {
+          this.#closeSlowReader();
+          return false;
+        }
+        after = m.seq;
+      }
+      if (rows.length < page) return this.socket.readyState === this.socket.OPEN;
+    }
+  }
+
+  /** Live frames held during the replay; a streaming reply is sent as one snapshot instead. */
+  #releaseHeld(conversationId: string): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    const inflight = this.deps.hub.inflight(conversationId);
+    for (const frame of held) {
+      const partOfInflight =
+        (frame.type === 'reply_start' || frame.type === 'delta') && frame.id === inflight?.id;
+      if (!partOfInflight) this.send(frame);
+    }
+    if (inflight) {
+      this.send({ type: 'reply_start', id: inflight.id });
+      if (inflight.text) this.send({ type: 'delta', id: inflight.id, text: inflight.text });
+    }
+  }
+
+  #closeSlowReader(): void {
+    this.deps.metrics.connectionsRefused.inc({ reason: 'slow_reader' });
+    this.socket.close(WIRE_ERRORS.slow_reader.close, 'slow_reader');
   }
 
   #fail(err: unknown): void {
