@@ -61,9 +61,10 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
         )
         .send({ jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized' }, id: null });
     }
-    if (verified.caller.scopes.length === 0) {
-      // A valid token that grants no CRM scope at all cannot use this endpoint (MCP authorization:
-      // 403 insufficient_scope, naming the scopes that would help).
+    if (verified.caller.scopes.length === 0 && callsATool(req.body)) {
+      // A token with no CRM scope at all may connect and list (an empty list: an anonymous visitor
+      // of a site without anonymous scopes can still chat), but calling any tool needs a scope it
+      // lacks: 403 insufficient_scope, naming the scopes that would help (MCP authorization).
       return reply
         .code(403)
         .header(
@@ -74,6 +75,14 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
     }
     await serve(req, reply, verified.caller, opts.deps);
   });
+}
+
+/** Whether a JSON-RPC body (one message or a batch) contains a tools/call request. */
+function callsATool(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some(
+    (m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call',
+  );
 }
 
 async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller, deps: CrmServerDeps) {

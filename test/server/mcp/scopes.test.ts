@@ -152,18 +152,29 @@ describe('scopes and ownership (ADVERSARIAL S)', () => {
     expect(dbHash(server)).toBe(before);
   });
 
-  it('answers 403 insufficient_scope to a valid token that grants no CRM scope', async () => {
-    const none = await tokenWith(server, { sub: 'cus_alice', scopes: [] });
+  it('answers 403 insufficient_scope to a tool call from a token that grants no CRM scope', async () => {
+    const none = await tokenWith(server, { sub: 'anon:noscope', scopes: [] });
+    // Connecting and listing still work (an empty list), so such a visitor can chat without tools.
+    const client = await mcpClient(server, none);
+    expect((await client.listTools()).tools).toEqual([]);
+    await client.close();
+    const before = dbHash(server);
     const res = await postMcp(
       server,
-      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'create_ticket', arguments: { subject: 'Hello', description: 'x' } },
+      },
       { authorization: `Bearer ${none}` },
     );
     expect(res.status).toBe(403);
     const challenge = res.headers.get('www-authenticate') ?? '';
     expect(challenge).toContain('error="insufficient_scope"');
-    expect(challenge).toContain('scope="crm.read');
+    expect(challenge).toContain('scope="crm.read crm.contact.update.self crm.ticket.create crm.write"');
     expect(challenge).toContain('resource_metadata=');
+    expect(dbHash(server)).toBe(before);
   });
 
   it('staff (crm.any) see an optional customer_id and ownership is lifted', async () => {
