@@ -3,19 +3,29 @@
  * copy in step, and talks to the host (events, unread badge). No DOM here, so it is unit-tested with
  * a fake socket.
  */
-import type { HelloFrame, ServerFrame } from '../../shared/protocol.js';
+import type {
+  ConfirmRequestFrame,
+  ConfirmResultFrame,
+  HelloFrame,
+  ServerFrame,
+} from '../../shared/protocol.js';
 import type { Emit, WidgetConfig } from '../types.js';
 import { Connection, type ConnState } from './connection.js';
 import {
   cleanText,
   type Entry,
+  findConfirm,
   hasMessage,
   insert,
-  insertBeforeStream,
   msgEntry,
   replaceWhere,
+  withConfirm,
+  withMessage,
+  withStream,
+  withTool,
 } from './entries.js';
-import { emptySaved, load, remove, type Saved, save, storageKey } from './storage.js';
+import { isTransient, newClientId, Outbox } from './outbox.js';
+import { emptySaved, load, remove, type Saved, type StoredMessage, save, storageKey } from './storage.js';
 import { subjectOf, TokenSource } from './token.js';
 
 export interface ViewState {
@@ -34,40 +44,25 @@ export interface ConversationDeps {
   random?: () => number;
 }
 
-/** Errors after which the same message is simply sent again a little later. */
-const RETRY_LATER = new Set(['busy', 'rate_limited']);
-/** The server is going away; the message stays in the outbox and goes to the next process. */
-const RESEND_ON_RECONNECT = 'shutting_down';
-const RETRY_MS = 2_500;
-/** If an acknowledged message never gets its reply, the outbox moves on after this long. */
-const REPLY_WATCHDOG_MS = 90_000;
-
-export function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_');
-}
+/** Error codes after which the socket will not be retried; their message is shown instead. */
+const FATAL = new Set(['unauthorized', 'token_expired', 'unknown_site', 'forbidden_origin', 'hello_timeout']);
 
 export class Conversation {
   state: ViewState;
   private listeners = new Set<() => void>();
+  /** The stored copy (its `outbox` lives in `this.outbox` and is merged in on save). */
   private saved: Saved;
   private key: string;
   private sub: string;
   private open = false;
   private unread = 0;
-  /** clientId sent and not yet acknowledged; the outbox sends one message at a time. */
-  private inFlight: string | null = null;
-  /** An acknowledged message is waiting for its reply; the next message waits too (no `busy`). */
-  private replyPending = false;
   private readyFor: string | null = null;
   private identityKnown: boolean;
   private fatalMessage: string | null = null;
   private helloToken: string | null = null;
   private answers = new Map<string, boolean>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private readonly outbox: Outbox;
   private readonly tokens: TokenSource;
   private readonly conn: Connection;
 
@@ -78,6 +73,10 @@ export class Conversation {
     this.sub = subjectOf(config.token);
     this.key = storageKey(config.site, this.sub);
     this.saved = this.identityKnown ? load(this.key) : emptySaved();
+    this.outbox = new Outbox((item) =>
+      this.conn.send({ type: 'message', clientId: item.clientId, text: item.text }),
+    );
+    this.outbox.load(this.saved.outbox);
     this.state = { entries: this.restoredEntries(), conn: 'idle', fatal: null, visitorName: null };
     this.tokens = new TokenSource(config, (token) => this.tokenRefreshed(token));
     this.conn = new Connection({
@@ -98,7 +97,7 @@ export class Conversation {
   }
 
   private resumeIfStored(): void {
-    if (this.saved.conversationId || this.saved.outbox.length) this.conn.start();
+    if (this.saved.conversationId || this.outbox.items.length) this.conn.start();
   }
 
   subscribe(fn: () => void): () => void {
@@ -118,12 +117,10 @@ export class Conversation {
   send(raw: string): void {
     const text = raw.trim();
     if (!text || this.state.fatal) return;
-    const item = { clientId: newClientId(), text, at: new Date().toISOString() };
-    this.saved.outbox.push(item);
+    this.conn.start();
+    const item = this.outbox.add(text);
     this.persist();
     this.update({ entries: [...this.state.entries, pendingEntry(item.clientId, text, item.at)] });
-    this.conn.start();
-    this.flush();
   }
 
   /** Sends a message that failed again, under a new client id. */
@@ -136,26 +133,16 @@ export class Conversation {
 
   /** The visitor's click on a confirm card; later clicks are ignored. */
   answer(confirmId: string, accept: boolean): void {
-    const next = replaceWhere(
-      this.state.entries,
-      (e) =>
-        e.kind === 'confirm' && e.confirmId === confirmId && e.choice === null && e.outcome === 'pending',
-      (e) => ({ ...(e as Extract<Entry, { kind: 'confirm' }>), choice: accept, outcome: 'sent' }),
-    );
-    if (!next) return;
-    this.update({ entries: next });
+    const card = findConfirm(this.state.entries, confirmId);
+    if (card?.choice !== null || card.outcome !== 'pending') return;
+    const answered: Entry = { ...card, choice: accept, outcome: 'sent' };
+    this.update({ entries: this.state.entries.map((e) => (e === card ? answered : e)) });
     if (!this.conn.send({ type: 'confirm', confirmId, accept })) this.answers.set(confirmId, accept);
   }
 
   identify(token: string | null): void {
-    const sub = subjectOf(token);
     this.tokens.set(token);
-    if (sub !== this.sub) {
-      remove(this.key);
-      this.sub = sub;
-      this.key = storageKey(this.deps.config.site, sub);
-      this.reset();
-    }
+    if (subjectOf(token) !== this.sub) this.switchIdentity(subjectOf(token));
     this.conn.restart();
   }
 
@@ -168,16 +155,23 @@ export class Conversation {
   destroy(): void {
     this.conn.stop();
     this.tokens.stop();
-    clearTimeout(this.watchdog);
+    this.outbox.destroy();
     for (const t of this.timers) clearTimeout(t);
     this.listeners.clear();
   }
 
+  /** Someone else is signed in now: forget the previous visitor's conversation, start afresh. */
+  private switchIdentity(sub: string): void {
+    remove(this.key);
+    this.sub = sub;
+    this.key = storageKey(this.deps.config.site, sub);
+    this.reset();
+  }
+
   private reset(): void {
     this.saved = emptySaved();
+    this.outbox.load([]);
     remove(this.key);
-    this.inFlight = null;
-    this.replyPending = false;
     this.readyFor = null;
     this.answers.clear();
     this.setUnread(0);
@@ -186,7 +180,7 @@ export class Conversation {
 
   private restoredEntries(): Entry[] {
     const msgs = [...this.saved.messages].sort((a, b) => a.seq - b.seq).map(msgEntry);
-    return [...msgs, ...this.saved.outbox.map((o) => pendingEntry(o.clientId, o.text, o.at))];
+    return [...msgs, ...this.outbox.items.map((o) => pendingEntry(o.clientId, o.text, o.at))];
   }
 
   private async hello(): Promise<HelloFrame> {
@@ -209,18 +203,14 @@ export class Conversation {
       this.identityKnown = true;
       this.sub = sub;
       this.key = storageKey(this.deps.config.site, sub);
-      const early = this.saved.outbox; // typed before the token came back
       this.saved = load(this.key);
-      this.saved.outbox.push(...early);
+      // Messages typed before the token came back go after this visitor's stored ones.
+      this.outbox.load([...this.saved.outbox, ...this.outbox.items]);
       this.persist();
       this.update({ entries: this.restoredEntries() });
       this.resumeIfStored();
     } else if (sub !== this.sub) {
-      // The host site now has someone else signed in: a new identity, a new conversation.
-      remove(this.key);
-      this.sub = sub;
-      this.key = storageKey(this.deps.config.site, sub);
-      this.reset();
+      this.switchIdentity(sub);
       this.conn.restart();
     } else if (this.conn.current === 'open' && token !== this.helloToken) {
       this.conn.restart();
@@ -240,7 +230,7 @@ export class Conversation {
       });
       return;
     }
-    if (conn !== 'open') this.inFlight = null;
+    if (conn !== 'open') this.outbox.disconnected();
     this.update({ conn });
   }
 
@@ -259,25 +249,12 @@ export class Conversation {
       case 'delta':
         this.onStream(f.id, f.type === 'delta' ? f.text : null);
         return;
-      case 'tool': {
-        const chip: Entry = {
-          kind: 'tool',
-          key: `t:${f.callId}`,
-          callId: f.callId,
-          label: f.label,
-          status: f.status,
-        };
-        const next = replaceWhere(
-          this.state.entries,
-          (e) => e.kind === 'tool' && e.callId === f.callId,
-          () => chip,
-        );
-        this.update({ entries: next ?? insertBeforeStream(this.state.entries, chip) });
+      case 'tool':
+        this.update({ entries: withTool(this.state.entries, f) });
         this.deps.emit('tool_call', { callId: f.callId, name: f.name, label: f.label, status: f.status });
         return;
-      }
       case 'confirm_request':
-        this.onConfirmRequest(f.confirmId, f.tool, f.summary, f.expiresAt);
+        this.onConfirmRequest(f);
         return;
       case 'confirm_result':
         this.settleConfirm(f.confirmId, f.outcome);
@@ -292,15 +269,12 @@ export class Conversation {
     const known = this.saved.conversationId;
     if (known && (known !== f.conversationId || !f.resumed)) {
       // The server started a new conversation (the old one is gone): drop the old history.
-      const outbox = this.saved.outbox;
-      this.saved = { ...emptySaved(), outbox };
+      this.saved = emptySaved();
       this.update({ entries: this.state.entries.filter((e) => e.kind === 'pending' || e.kind === 'notice') });
     }
     this.saved.conversationId = f.conversationId;
     if (f.lastSeq < this.saved.lastSeq) this.saved.lastSeq = f.lastSeq;
     this.persist();
-    this.inFlight = null;
-    this.replyPending = false;
     this.fatalMessage = null;
     this.conn.welcomed();
     this.update({ visitorName: f.visitor.name, fatal: null });
@@ -310,30 +284,22 @@ export class Conversation {
       this.readyFor = f.conversationId;
       this.deps.emit('ready', { conversationId: f.conversationId, visitor: f.visitor });
     }
-    this.flush();
+    this.outbox.connected();
   }
 
   private onAck(clientId: string, seq: number, id: string): void {
-    const item = this.saved.outbox.find((o) => o.clientId === clientId);
-    this.saved.outbox = this.saved.outbox.filter((o) => o.clientId !== clientId);
-    if (this.inFlight === clientId) {
-      this.inFlight = null;
-      this.replyPending = true;
-      clearTimeout(this.watchdog);
-      this.watchdog = setTimeout(() => this.replyDone(), REPLY_WATCHDOG_MS);
-    }
+    const item = this.outbox.ack(clientId);
     if (item && !hasMessage(this.state.entries, id)) {
-      const entries = this.state.entries.filter((e) => !(e.kind === 'pending' && e.clientId === clientId));
-      this.state.entries = entries;
+      this.state.entries = this.state.entries.filter(
+        (e) => !(e.kind === 'pending' && e.clientId === clientId),
+      );
       this.addMessage({ seq, id, role: 'visitor', text: item.text, at: item.at });
     } else this.persist();
-    this.flush();
   }
 
   private onMessage(f: Extract<ServerFrame, { type: 'message' }>): void {
     if (f.role === 'visitor' && f.clientId) {
-      const had = this.saved.outbox.some((o) => o.clientId === f.clientId);
-      if (had) {
+      if (this.outbox.has(f.clientId)) {
         this.onAck(f.clientId, f.seq, f.id);
         return;
       }
@@ -342,95 +308,67 @@ export class Conversation {
     this.addMessage({ seq: f.seq, id: f.id, role: f.role, text: f.text, at: f.at });
     if (f.role === 'assistant') {
       if (!this.open) this.setUnread(this.unread + 1);
-      this.replyDone();
+      this.outbox.replied();
     }
   }
 
-  /** Adds a stored message, replacing its streaming draft in place; emits `message` once per id. */
-  private addMessage(m: Saved['messages'][number]): void {
-    const entry = msgEntry(m);
-    const next = replaceWhere(
-      this.state.entries,
-      (e) => e.kind === 'stream' && e.id === m.id,
-      () => entry,
-    );
+  /** Adds a stored message (replacing its streaming draft); emits `message` once per id. */
+  private addMessage(m: StoredMessage): void {
     this.saved.messages.push(m);
     this.saved.lastSeq = Math.max(this.saved.lastSeq, m.seq);
     this.persist();
-    this.update({ entries: next ?? insert(this.state.entries, entry) });
+    this.update({ entries: withMessage(this.state.entries, m) });
     this.deps.emit('message', { ...m });
   }
 
   private onStream(id: string, delta: string | null): void {
-    if (hasMessage(this.state.entries, id)) return;
-    const existing = this.state.entries.find((e) => e.kind === 'stream' && e.id === id);
-    // reply_start resets the draft: after a resume the server re-sends everything streamed so far.
-    const text = delta === null ? '' : (existing?.kind === 'stream' ? existing.text : '') + delta;
-    const entry: Entry = { kind: 'stream', key: `s:${id}`, id, text };
-    this.update({
-      entries: existing
-        ? this.state.entries.map((e) => (e === existing ? entry : e))
-        : insert(this.state.entries, entry),
+    if (!hasMessage(this.state.entries, id))
+      this.update({ entries: withStream(this.state.entries, id, delta) });
+  }
+
+  private onConfirmRequest(f: ConfirmRequestFrame): void {
+    const entries = withConfirm(this.state.entries, f);
+    if (!entries) return;
+    this.update({ entries });
+    if (!this.open) this.setUnread(this.unread + 1);
+    const ms = Date.parse(f.expiresAt) - Date.now();
+    if (ms > 0) this.later(() => this.settleConfirm(f.confirmId, 'expired', true), ms);
+    this.deps.emit('confirm', {
+      confirmId: f.confirmId,
+      tool: f.tool,
+      summary: f.summary,
+      outcome: 'pending',
     });
   }
 
-  private onConfirmRequest(confirmId: string, tool: string, summary: string, expiresAt: string): void {
-    if (this.state.entries.some((e) => e.kind === 'confirm' && e.confirmId === confirmId)) return;
-    const entry: Entry = {
-      kind: 'confirm',
-      key: `c:${confirmId}`,
-      confirmId,
-      tool,
-      summary,
-      expiresAt,
-      outcome: 'pending',
-      choice: null,
-    };
-    this.update({ entries: insertBeforeStream(this.state.entries, entry) });
-    if (!this.open) this.setUnread(this.unread + 1);
-    const ms = Date.parse(expiresAt) - Date.now();
-    if (ms > 0) this.later(() => this.settleConfirm(confirmId, 'expired', true), ms);
-    this.deps.emit('confirm', { confirmId, tool, summary, outcome: 'pending' });
-  }
-
+  /** A confirm card's outcome (from the server, or `expired` locally if still unanswered). */
   private settleConfirm(
     confirmId: string,
-    outcome: 'accepted' | 'declined' | 'expired',
-    onlyIfOpen = false,
+    outcome: ConfirmResultFrame['outcome'],
+    onlyIfPending = false,
   ): void {
-    const card = this.state.entries.find(
-      (e): e is Extract<Entry, { kind: 'confirm' }> =>
-        e.kind === 'confirm' && e.confirmId === confirmId && (!onlyIfOpen || e.outcome === 'pending'),
-    );
-    if (!card) return;
+    const card = findConfirm(this.state.entries, confirmId);
+    if (!card || (onlyIfPending && card.outcome !== 'pending')) return;
     this.update({ entries: this.state.entries.map((e) => (e === card ? { ...card, outcome } : e)) });
     this.deps.emit('confirm', { confirmId, tool: card.tool, summary: card.summary, outcome });
   }
 
   private onError(code: string, message: string, clientId?: string, ref?: string): void {
     this.deps.emit('error', { code, message });
-    if (clientId && this.saved.outbox.some((o) => o.clientId === clientId)) {
-      if (this.inFlight === clientId) this.inFlight = null;
-      if (RETRY_LATER.has(code)) {
-        this.later(() => this.flush(), RETRY_MS);
-        return;
+    if (clientId && this.outbox.has(clientId)) {
+      if (this.outbox.refuse(clientId, code) === 'dropped') {
+        this.persist();
+        const next = replaceWhere(
+          this.state.entries,
+          (e) => e.kind === 'pending' && e.clientId === clientId,
+          (e) => ({ ...(e as Extract<Entry, { kind: 'pending' }>), error: cleanText(message) }),
+        );
+        if (next) this.update({ entries: next });
       }
-      if (code === RESEND_ON_RECONNECT) return;
-      this.saved.outbox = this.saved.outbox.filter((o) => o.clientId !== clientId);
-      this.persist();
-      const next = replaceWhere(
-        this.state.entries,
-        (e) => e.kind === 'pending' && e.clientId === clientId,
-        (e) => ({ ...(e as Extract<Entry, { kind: 'pending' }>), error: cleanText(message) }),
-      );
-      if (next) this.update({ entries: next });
-      this.flush();
       return;
     }
-    if (RETRY_LATER.has(code) || code === RESEND_ON_RECONNECT) return;
-    if (
-      ['unauthorized', 'token_expired', 'unknown_site', 'forbidden_origin', 'hello_timeout'].includes(code)
-    ) {
+    if (isTransient(code)) return;
+    if (FATAL.has(code)) {
       this.fatalMessage = message;
       return;
     }
@@ -438,21 +376,7 @@ export class Conversation {
     const text = ref ? `${message} (ref ${ref})` : message;
     const notice: Entry = { kind: 'notice', key: `n:${newClientId()}`, text };
     this.update({ entries: insert(this.state.entries, notice) });
-    this.replyDone();
-  }
-
-  private replyDone(): void {
-    clearTimeout(this.watchdog);
-    this.replyPending = false;
-    this.flush();
-  }
-
-  private flush(): void {
-    if (this.inFlight || this.replyPending || this.conn.current !== 'open') return;
-    const item = this.saved.outbox[0];
-    if (item && this.conn.send({ type: 'message', clientId: item.clientId, text: item.text })) {
-      this.inFlight = item.clientId;
-    }
+    this.outbox.replied();
   }
 
   private later(fn: () => void, ms: number): void {
@@ -473,7 +397,7 @@ export class Conversation {
   }
 
   private persist(): void {
-    if (this.identityKnown) save(this.key, this.saved);
+    if (this.identityKnown) save(this.key, { ...this.saved, outbox: this.outbox.items });
   }
 
   private update(patch: Partial<ViewState>): void {

@@ -2,7 +2,10 @@
  * What the message list shows, as plain data. The controller (conversation.ts) turns frames into
  * entries with these pure helpers; the view (app.tsx) renders them.
  */
+import type { ConfirmRequestFrame, ToolFrame } from '../../shared/protocol.js';
 import type { StoredMessage } from './storage.js';
+
+export type ConfirmEntry = Extract<Entry, { kind: 'confirm' }>;
 
 export type Entry =
   | ({ kind: 'msg'; key: string } & StoredMessage)
@@ -57,6 +60,68 @@ export function replaceWhere(
   if (next) out[i] = next;
   else out.splice(i, 1);
   return out;
+}
+
+/** A stored message: replaces its streaming draft in place (same position), or is inserted. */
+export function withMessage(entries: readonly Entry[], m: StoredMessage): Entry[] {
+  const entry = msgEntry(m);
+  return (
+    replaceWhere(
+      entries,
+      (e) => e.kind === 'stream' && e.id === m.id,
+      () => entry,
+    ) ?? insert(entries, entry)
+  );
+}
+
+/**
+ * Streamed text for reply `id`; `delta` null is reply_start, which resets the draft because after a
+ * resume the server re-sends everything streamed so far in one delta.
+ */
+export function withStream(entries: readonly Entry[], id: string, delta: string | null): Entry[] {
+  const existing = entries.find((e) => e.kind === 'stream' && e.id === id);
+  const text = delta === null ? '' : (existing?.kind === 'stream' ? existing.text : '') + delta;
+  const entry: Entry = { kind: 'stream', key: `s:${id}`, id, text };
+  return existing ? entries.map((e) => (e === existing ? entry : e)) : insert(entries, entry);
+}
+
+/** A tool chip, updated in place by call id. */
+export function withTool(entries: readonly Entry[], f: ToolFrame): Entry[] {
+  const chip: Entry = {
+    kind: 'tool',
+    key: `t:${f.callId}`,
+    callId: f.callId,
+    label: f.label,
+    status: f.status,
+  };
+  return (
+    replaceWhere(
+      entries,
+      (e) => e.kind === 'tool' && e.callId === f.callId,
+      () => chip,
+    ) ?? insertBeforeStream(entries, chip)
+  );
+}
+
+/** A new confirm card (null if it is already shown). */
+export function withConfirm(entries: readonly Entry[], f: ConfirmRequestFrame): Entry[] | null {
+  if (entries.some((e) => e.kind === 'confirm' && e.confirmId === f.confirmId)) return null;
+  const { confirmId, tool, summary, expiresAt } = f;
+  const card: Entry = {
+    kind: 'confirm',
+    key: `c:${confirmId}`,
+    confirmId,
+    tool,
+    summary,
+    expiresAt,
+    outcome: 'pending',
+    choice: null,
+  };
+  return insertBeforeStream(entries, card);
+}
+
+export function findConfirm(entries: readonly Entry[], confirmId: string): ConfirmEntry | undefined {
+  return entries.find((e): e is ConfirmEntry => e.kind === 'confirm' && e.confirmId === confirmId);
 }
 
 export function hasMessage(entries: readonly Entry[], id: string): boolean {
