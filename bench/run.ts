@@ -25,8 +25,7 @@ for (const [id, bench] of all) {
   const result = await bench();
   printFigures(result.title, result.figures);
   results.push(result);
+  // Saved after each benchmark, so a later failure does not lose the figures already measured.
+  if (!quick) updateReadme(saveResults([result]));
 }
-if (!quick) {
-  updateReadme(saveResults(results));
-  console.log('\nwrote bench/results.json and the README table');
-}
+if (!quick) console.log(`\nwrote ${results.length} benchmarks to bench/results.json and the README table`);

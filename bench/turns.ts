@@ -26,14 +26,18 @@ interface RunFigures {
   rate: number;
   p50: number;
   p99: number;
+  /** Share of turns that failed (an error frame or a reply without the ticket's status), percent. */
+  failedPct: number;
 }
 
+/** Figures of one run; failed turns are reported as such, never counted as answered. */
 function figuresOf(r: LoopResult): RunFigures {
-  if (r.errors > 0) throw new Error(`${r.errors} failed round trips (first: ${r.firstError})`);
+  if (r.errors > 0) console.warn(`  ${r.errors} failed round trips (first: ${r.firstError})`);
   return {
     rate: r.completed / r.seconds,
     p50: quantile(r.latenciesMs, 0.5),
     p99: quantile(r.latenciesMs, 0.99),
+    failedPct: (100 * r.errors) / Math.max(1, r.errors + r.completed),
   };
 }
 
@@ -46,8 +50,10 @@ async function deputyRuns(
     const token = await demoToken(server.dataDir ?? '');
     const sockets = await openMany(s.visitors, () => openVisitor(server.url, token));
     const turn = (socket: LoopSocket) => socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT));
-    // Warm-up (not counted): each visitor's first turn connects its MCP client and lists tools.
-    figuresOf(await closedLoop(sockets, 1, 60_000, turn));
+    // Warm-up (not counted): each visitor's first turn connects its MCP client and lists tools
+    // (three MCP requests). Visitors arrive 20 at a time: all 200 at once time out (FINDINGS.md).
+    for (let i = 0; i < sockets.length; i += 20)
+      figuresOf(await closedLoop(sockets.slice(i, i + 20), 1, 60_000, turn));
     const closed: RunFigures[] = [];
     for (let i = 0; i < runs; i++)
       closed.push(figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn)));
@@ -73,14 +79,19 @@ async function pacedLoop(
   const interval = (sockets.length / rate) * 1000;
   const start = performance.now();
   const latencies: number[] = [];
+  let failed = 0;
   await Promise.all(
     sockets.map(async (socket) => {
       let scheduled = start + Math.random() * interval;
       while (scheduled < start + durationMs) {
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        await turn(socket);
-        latencies.push(performance.now() - scheduled);
+        try {
+          await turn(socket);
+          latencies.push(performance.now() - scheduled);
+        } catch {
+          failed++;
+        }
         scheduled += interval;
       }
     }),
@@ -89,6 +100,7 @@ async function pacedLoop(
     rate: latencies.length / ((performance.now() - start) / 1000),
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
+    failedPct: (100 * failed) / Math.max(1, failed + latencies.length),
   };
 }
 
@@ -140,6 +152,13 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         ...(atBudget ? { budget: { text: '≥ 2,000 turns/s', op: '>=' as const, limit: 2000 } } : {}),
         baseline: echoBase((r) => r.rate, 'msgs/s'),
         ...(atBudget ? { ratioBudget: { text: '≥ 1/20 (0.05)', op: '>=' as const, limit: 0.05 } } : {}),
+      }),
+      figure({
+        id: `turns.${s.visitors}.failed`,
+        what: `failed turns, ${n} visitors, saturated`,
+        unit: '%',
+        runs: deputy.closed.map((r) => r.failedPct),
+        budget: { text: 'none fail', op: '<=' as const, limit: 0 },
       }),
       figure({
         id: `turns.${s.visitors}.p50`,

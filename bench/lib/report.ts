@@ -47,7 +47,7 @@ export function renderMarkdown(results: ResultsFile): string {
   lines.push('', 'How each was measured:', '');
   for (const bench of Object.values(results.benchmarks)) {
     lines.push(
-      `- **${bench.title}** (${bench.seconds} s, ${bench.ranAt.slice(0, 16)}Z): ${bench.method.join(' ')}`,
+      `- **${bench.title}** (${bench.seconds} s, ${bench.ranAt.slice(0, 16)}Z, load average ${bench.machine.load1} at start): ${bench.method.join(' ')}`,
     );
   }
   lines.push(

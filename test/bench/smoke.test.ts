@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { benchIdle } from '../../bench/idle.js';
 import { renderMarkdown } from '../../bench/lib/report.js';
 import { figure, type ResultsFile } from '../../bench/lib/results.js';
 import { summarize } from '../../bench/lib/stats.js';
@@ -54,10 +53,5 @@ describe('benchmarks run with tiny counts', () => {
   it('measures MCP calls against the SDK reference server', async () => {
     const r = await benchMcp(true);
     expect(r.figures.find((f) => f.id === 'mcp.c50.rate')?.baseline?.value.median).toBeGreaterThan(0);
-  }, 120_000);
-
-  it('measures idle sessions against raw ws', async () => {
-    const r = await benchIdle(true);
-    expect(r.figures.find((f) => f.id === 'idle.rss')?.value.runs).toBe(1);
   }, 120_000);
 });
