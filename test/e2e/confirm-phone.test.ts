@@ -1,14 +1,19 @@
 // Issue 5 + DESIGN §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
+import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
 import { ask, hasChromium, launch, widget } from './browser.js';
+
+// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshot; ordinary runs write to test-results/.
+const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 
 describe.skipIf(!hasChromium)('changing a phone number through the confirm card', () => {
   let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     [server, browser] = await Promise.all([startServer(), launch()]);
   });
   afterAll(async () => {
@@ -28,7 +33,7 @@ describe.skipIf(!hasChromium)('changing a phone number through the confirm card'
     const card = page.locator('deputy-chat').locator('fieldset.card');
     await card.waitFor({ timeout: 15_000 });
     expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0000/);
-    await page.screenshot({ path: 'docs/screenshots/confirm.png' });
+    await page.screenshot({ path: `${SHOTS}/confirm.png` });
     const confirm = card.getByRole('button', { name: 'Confirm', exact: true });
     const cancel = card.getByRole('button', { name: 'Cancel', exact: true });
     await confirm.click();

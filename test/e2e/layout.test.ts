@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
 import { ask, hasChromium, launch, widget } from './browser.js';
 
-const SHOTS = 'docs/screenshots';
+// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
+const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 
 /** Adds data-* attributes to the demo page's snippet, as a site owner would. */
 async function withSnippet(page: Page, attrs: Record<string, string>): Promise<void> {
