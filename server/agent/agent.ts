@@ -24,7 +24,13 @@ export class VisitorAgent {
   constructor(
     private readonly identity: VisitorIdentity,
     private readonly conversationId: string,
-    private readonly deps: { model: Model; minter: McpTokenMinter; mcpUrl: () => string },
+    private readonly deps: {
+      model: Model;
+      minter: McpTokenMinter;
+      mcpUrl: () => string;
+      /** The site's default country for phone numbers typed without a country code. */
+      phoneCountry?: string;
+    },
   ) {}
 
   async #connect(): Promise<CrmTools> {
@@ -55,7 +61,12 @@ export class VisitorAgent {
       toolSpecs: this.#specs,
       system: SYSTEM_PROMPT,
       history: messages,
-      visitor: { name: this.identity.name, anonymous: this.identity.anonymous, locale: 'en' },
+      visitor: {
+        name: this.identity.name,
+        anonymous: this.identity.anonymous,
+        locale: 'en',
+        ...(this.deps.phoneCountry ? { phoneCountry: this.deps.phoneCountry } : {}),
+      },
       sink,
       signal,
     });

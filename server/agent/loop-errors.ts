@@ -10,6 +10,7 @@ export const LOOP_ERRORS = {
   tool_limit: 'The tool call limit for this turn was reached; answer the visitor with what you have.',
   tool_timeout: 'The tool did not answer in time.',
   tool_unreachable: 'The tool could not be reached.',
+  tool_rejected: 'The tool server refused the call as malformed; nothing was done.',
   declined: 'The visitor declined the change; nothing was changed.',
   confirmation_expired: 'The visitor did not confirm in time; nothing was changed.',
   confirmation_malformed: 'The change could not be offered for confirmation; nothing was changed.',

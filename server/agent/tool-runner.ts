@@ -95,11 +95,20 @@ async function callRaw(
   try {
     const call = ctx.tools.callTool(name, args, meta).then((result) => ({ ok: true as const, result }));
     return await Promise.race([call, timeout]);
-  } catch {
-    return { ok: false, code: 'tool_unreachable' };
+  } catch (err) {
+    return { ok: false, code: isRefusal(err) ? 'tool_rejected' : 'tool_unreachable' };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A call the MCP server refused outright (HTTP 4xx such as a body with `__proto__`, F7, or a
+ * JSON-RPC invalid-params error) rather than one that never got an answer.
+ */
+function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && ((code >= 400 && code < 500) || code === -32602 || code === -32600);
 }
 
 function isRetryableFailure(result: ToolResultForModel): boolean {

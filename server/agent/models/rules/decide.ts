@@ -1,6 +1,7 @@
 import type { ModelRequest } from '../../model.js';
 import { type DialogueState, dialogueState } from './dialogue.js';
 import { detectIntent, isCancel, ruleIntent, yesNo } from './intents.js';
+import { normalize } from './normalize.js';
 import {
   findEmail,
   findPhone,
@@ -12,6 +13,16 @@ import {
   ticketIdAnswer,
 } from './slots.js';
 import { type PromptId, type Strings, stringsFor } from './strings.js';
+
+/** Intents that name a ticket for their own purpose (not to ask about it). */
+const ACTS_ON_TICKETS = new Set([
+  'comment',
+  'create_ticket',
+  'human',
+  'update_phone',
+  'secrets',
+  'ticket_status',
+]);
 
 /** What the rules model does with a visitor message: call one tool, or say something. */
 export type Action = { call: string; args: Record<string, unknown> } | { say: string };
@@ -59,7 +70,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
   const switched = ruleIntent(text);
   switch (state.awaiting) {
     case 'ask_ticket_id': {
-      const id = ticketIdAnswer(text);
+      const id = ticketIdAnswer(normalize(text));
       if (id) return readTool(ctx, 'get_ticket_status', { ticket_id: id });
       return switched ? null : ask(ctx, 'ask_ticket_id');
     }
@@ -74,7 +85,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
     case 'ask_email':
       return continueCreate({ ...state, answers: { ...state.answers, [state.awaiting]: text } }, ctx);
     case 'ask_comment_ticket': {
-      const id = ticketIdAnswer(text);
+      const id = ticketIdAnswer(normalize(text));
       if (id) return ask(ctx, 'ask_comment_body');
       return switched ? null : ask(ctx, 'ask_comment_ticket');
     }
@@ -82,7 +93,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
       const id =
         findTicketId(state.answers.ask_comment_ticket ?? '') ??
         ticketIdAnswer(state.answers.ask_comment_ticket ?? '') ??
-        findTicketId(state.opener);
+        findTicketId(normalize(state.opener));
       if (!id) return ask(ctx, 'ask_comment_ticket');
       return writeTool(ctx, 'add_ticket_comment', { ticket_id: id, body: freeText(text, DESCRIPTION_MAX) });
     }
@@ -135,8 +146,11 @@ function handoff(ctx: Ctx, details: string): Action {
 /** A new request: what does the visitor want? */
 async function startFlow(text: string, ctx: Ctx): Promise<Action> {
   const intent = await detectIntent(text);
-  const ticketId = findTicketId(text);
+  const ticketId = findTicketId(normalize(text));
   const s = ctx.s;
+  // A ticket id with no other clear request is a question about that ticket ("what about #1002").
+  if (ticketId && !ACTS_ON_TICKETS.has(intent.kind))
+    return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
   switch (intent.kind) {
     case 'secrets':
       return { say: s.refuseSecrets };
@@ -175,14 +189,10 @@ async function startFlow(text: string, ctx: Ctx): Promise<Action> {
     }
     case 'human': {
       if (!ctx.has('create_ticket')) return noTool(ctx);
-      // "Transfer me and also close my tickets" (P7): the request itself is what the team reads.
-      const rest = text.replace(
-        /\b(human|person|agent|someone|representative|talk|speak|transfer|me|to|a|an|with|please)\b/gi,
-        '',
-      );
-      return rest.trim().split(/\s+/).filter(Boolean).length >= 3
-        ? handoff(ctx, text)
-        : ask(ctx, 'ask_handoff');
+      // "Transfer me and also close my tickets" (P7): a request that says more is what the team reads.
+      const saysMore =
+        /\b(and|also|because|about|regarding)\b|[:.;]\s*\S/i.test(text) || text.split(/\s+/).length >= 10;
+      return saysMore ? handoff(ctx, text) : ask(ctx, 'ask_handoff');
     }
     case 'out_of_scope':
       return ticketId ? readTool(ctx, 'get_ticket_status', { ticket_id: ticketId }) : { say: s.outOfScope };

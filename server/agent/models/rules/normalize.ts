@@ -11,6 +11,9 @@ const VOCABULARY = [
   'phone',
   'mobile',
   'change',
+  'changed',
+  'updated',
+  'moved',
   'update',
   'comment',
   'human',
@@ -174,9 +177,19 @@ function withinOne(a: string, b: string): boolean {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
+/** "changed", "tickets", "updating": a keyword with an ending is already right. */
+function inflected(lower: string): boolean {
+  return (
+    ['s', 'es', 'd', 'ed', 'ing', 'er'].some(
+      (end) => lower.endsWith(end) && KNOWN.has(lower.slice(0, -end.length)),
+    ) ||
+    (lower.endsWith('ing') && KNOWN.has(`${lower.slice(0, -3)}e`))
+  );
+}
+
 function repair(word: string): string {
   const lower = word.toLowerCase();
-  if (lower.length < 4 || KNOWN.has(lower) || /[^a-z]/.test(lower)) return word;
+  if (lower.length < 4 || KNOWN.has(lower) || /[^a-z]/.test(lower) || inflected(lower)) return word;
   for (const len of [lower.length, lower.length - 1, lower.length + 1]) {
     for (const candidate of BY_LENGTH.get(len) ?? []) if (withinOne(lower, candidate)) return candidate;
   }
