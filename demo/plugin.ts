@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signVisitorToken } from '../server/auth/visitor-token.js';
 import type { Config } from '../server/config.js';
+import { projectRoot } from '../server/paths.js';
 import { DEMO_CUSTOMERS } from '../server/store/seed.js';
 import { renderDemoPage } from './page.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = path.join(projectRoot(), 'demo');
 const PEOPLE = { alice: 'cus_alice', bob: 'cus_bob' } as const;
 type As = keyof typeof PEOPLE | 'guest';
 

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VisitorAgent } from './agent/agent.js';
@@ -21,10 +20,11 @@ import { genReqId, type LogStream, loggerOptions } from './logging.js';
 import { mcpRoutes } from './mcp/http.js';
 import { mcpRouteOptions } from './mcp/setup.js';
 import { Metrics } from './metrics.js';
+import { projectRoot } from './paths.js';
 import { ConversationStore } from './store/conversations.js';
 import type { Store } from './store/db.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = projectRoot();
 
 export interface AppDeps {
   store: Store;
