@@ -73,7 +73,6 @@ export function createWidget(config: WidgetConfig, loadPanel: LoadPanel): Widget
     ['type', 'button'],
     ['aria-label', OPEN_CHAT[config.locale]],
     ['aria-expanded', 'false'],
-    ['aria-controls', 'deputy-panel'],
   ]) {
     launcher.setAttribute(name as string, value as string);
   }
@@ -103,7 +102,7 @@ export function createWidget(config: WidgetConfig, loadPanel: LoadPanel): Widget
       },
       (err: unknown) => {
         loading = null;
-        console.error(`[Deputy] Could not load ${config.assetBase}: is the Deputy server reachable?`, err);
+        console.error(`[Deputy] Could not load ${config.assetBase}: is the server up?`, err);
         events.emit('error', { code: 'load_failed', message: 'The chat could not be loaded.' });
       },
     ));
@@ -135,7 +134,7 @@ export function createWidget(config: WidgetConfig, loadPanel: LoadPanel): Widget
     toggle: () => setOpen(!isOpen),
     identify(token) {
       if (token !== null && !JWT.test(`${token}`)) {
-        console.error('[Deputy] Deputy.identify() needs a JWT, or null for a guest.');
+        console.error('[Deputy] Deputy.identify() needs a JWT or null.');
       } else if (panel) panel.identify(token);
       else {
         // Not loaded yet: the next identity starts a new conversation with this token.

@@ -10,8 +10,8 @@ const KB = 1024;
 
 const CEILINGS: Record<keyof WidgetSize, { bytes: number; why: string }> = {
   loader: {
-    bytes: 3 * KB,
-    why: 'every page view of every host site downloads widget.js, chat or not (DESIGN §1.3: ≤ 3 KB)',
+    bytes: 3000,
+    why: 'every page view of every host site downloads widget.js, chat or not (DESIGN §1.3: ≤ 3 KB, read as 3,000 B)',
   },
   panel: {
     bytes: 20 * KB,

@@ -23,6 +23,8 @@ function unreadBadge(host: PanelHost): (count: number) => void {
 
 export const mount: MountPanel = (host) => {
   const setUnread = unreadBadge(host);
+  // Set here rather than by the loader: the panel it points to exists from now on.
+  host.launcher.setAttribute('aria-controls', 'deputy-panel');
   const conv = new Conversation({ config: host.config, emit: host.emit, setUnread });
   const container = document.createElement('div');
   host.root.append(container);
