@@ -11,6 +11,8 @@ import { renderDemoPage } from './page.js';
 const here = path.join(projectRoot(), 'demo');
 const PEOPLE = { alice: 'cus_alice', bob: 'cus_bob' } as const;
 type As = keyof typeof PEOPLE | 'guest';
+const LOCALES = new Set(['en', 'es', 'de', 'fr', 'ar']);
+const THEMES = new Set(['auto', 'light', 'dark']);
 
 /**
  * The demo store page. `/?as=alice|bob|guest` chooses who is signed in: the page's "server" mints
@@ -46,7 +48,12 @@ export async function demoRoutes(app: FastifyInstance, opts: { config: Config })
       );
     }
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
-    return renderDemoPage({ as, visitorToken, site: site.id, csp });
+    // `?locale=ar` and `?theme=dark` show the widget's locales and themes on the demo page.
+    const q = req.query as { locale?: unknown; theme?: unknown };
+    const snippet: Record<string, string> = {};
+    if (typeof q.locale === 'string' && LOCALES.has(q.locale)) snippet['data-locale'] = q.locale;
+    if (typeof q.theme === 'string' && THEMES.has(q.theme)) snippet['data-theme'] = q.theme;
+    return renderDemoPage({ as, visitorToken, site: site.id, csp, snippet });
   };
   app.get('/', page(false));
   app.get('/csp', page(true));

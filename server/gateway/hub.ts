@@ -1,4 +1,4 @@
-import type { ServerFrame } from '../../shared/protocol.js';
+import type { ConfirmRequestFrame, ServerFrame } from '../../shared/protocol.js';
 
 /** A socket as the hub sees it: something frames can be sent to. */
 export interface Subscriber {
@@ -14,7 +14,10 @@ export class ConversationHub {
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   readonly #inflight = new Map<string, { id: string; text: string }>();
   readonly #queues = new Map<string, Promise<void>>();
-  readonly #confirms = new Map<string, { conversationId: string; settle(accept: boolean | null): void }>();
+  readonly #confirms = new Map<
+    string,
+    { conversationId: string; card: ConfirmRequestFrame; settle(accept: boolean | null): void }
+  >();
 
   subscribe(conversationId: string, sub: Subscriber): () => void {
     let set = this.#subscribers.get(conversationId);
@@ -79,8 +82,9 @@ export class ConversationHub {
         this.broadcast(conversationId, { type: 'confirm_result', confirmId: card.confirmId, outcome });
         resolve(outcome);
       };
-      this.#confirms.set(card.confirmId, { conversationId, settle });
-      this.broadcast(conversationId, { type: 'confirm_request', ...card });
+      const frame: ConfirmRequestFrame = { type: 'confirm_request', ...card };
+      this.#confirms.set(card.confirmId, { conversationId, card: frame, settle });
+      this.broadcast(conversationId, frame);
     });
   }
 
@@ -92,9 +96,9 @@ export class ConversationHub {
     return true;
   }
 
-  /** Cards still waiting in a conversation (replayed to a reconnecting widget). */
-  pendingConfirms(conversationId: string): string[] {
-    return [...this.#confirms].filter(([, p]) => p.conversationId === conversationId).map(([id]) => id);
+  /** Cards still waiting in a conversation, replayed to a reconnecting widget so a reload keeps them. */
+  pendingConfirms(conversationId: string): ConfirmRequestFrame[] {
+    return [...this.#confirms.values()].filter((p) => p.conversationId === conversationId).map((p) => p.card);
   }
 
   /** Runs `task` after every earlier task of this conversation has finished. */

@@ -375,6 +375,10 @@ export class Session {
       this.send({ type: 'reply_start', id: inflight.id });
       if (inflight.text) this.send({ type: 'delta', id: inflight.id, text: inflight.text });
     }
+    const heldCards = new Set(held.flatMap((f) => (f.type === 'confirm_request' ? [f.confirmId] : [])));
+    for (const card of this.deps.hub.pendingConfirms(conversationId)) {
+      if (!heldCards.has(card.confirmId)) this.send(card);
+    }
   }
 
   #closeSlowReader(): void {
