@@ -8,6 +8,8 @@ import { createModel } from '../server/agent/models/index.js';
 import { intentClassifier } from '../server/agent/models/rules/classifier.js';
 import { runAttacks } from './adversary.js';
 import { type EpisodeResult, runEpisode } from './episode.js';
+import { HELD_OUT, heldOutScores } from './heldout.js';
+import { rulesStepsPerSecond } from './speed.js';
 import { TASKS } from './tasks.js';
 import { EvalWorld } from './world.js';
 
@@ -31,10 +33,16 @@ async function main(): Promise<void> {
   const model = createModel(modelName);
   const trainMs = modelName === 'rules' ? (await intentClassifier()).trainMs : 0;
   const world = await EvalWorld.open();
-  const rows: { id: string; title: string; ok: number; fails: EpisodeResult[] }[] = [];
+  const rows: { id: string; title: string; stretch: boolean; ok: number; fails: EpisodeResult[] }[] = [];
   try {
     for (const task of TASKS) {
-      const row = { id: task.id, title: task.title, ok: 0, fails: [] as EpisodeResult[] };
+      const row = {
+        id: task.id,
+        title: task.title,
+        stretch: task.stretch === true,
+        ok: 0,
+        fails: [] as EpisodeResult[],
+      };
       for (let seed = 1; seed <= K; seed++) {
         const result = await runEpisode(world, model, task, seed);
         if (result.passed) row.ok++;
@@ -47,7 +55,8 @@ async function main(): Promise<void> {
     console.log(`\nDeputy agent evaluation: model=${modelName}, ${TASKS.length} tasks × ${K} seeds\n`);
     console.log(`| task | what it checks | passed |`);
     console.log(`|---|---|---|`);
-    for (const r of rows) console.log(`| ${r.id} | ${r.title} | ${r.ok}/${K} |`);
+    for (const r of rows)
+      console.log(`| ${r.id}${r.stretch ? ' (stretch)' : ''} | ${r.title} | ${r.ok}/${K} |`);
     for (const r of rows) {
       for (const f of r.fails) {
         console.log(`\n✗ ${f.task} seed ${f.seed}: ${f.reasons.join('; ')}`);
@@ -57,6 +66,7 @@ async function main(): Promise<void> {
     const successes = rows.map((r) => r.ok);
     const pass1 = passHatK(successes, K, 1);
     const passK = passHatK(successes, K, K);
+    const core = rows.filter((r) => !r.stretch).map((r) => r.ok);
     console.log(`\nAdversarial scripted model (as cus_alice, against the real MCP server):\n`);
     console.log(`| attack | what it tries | outcome | blocked |`);
     console.log(`|---|---|---|---|`);
@@ -65,8 +75,22 @@ async function main(): Promise<void> {
     console.log(`database unchanged after all attacks: ${attacks.unchanged ? 'yes' : 'NO'}`);
 
     const seconds = (performance.now() - started) / 1000;
-    console.log(`\npass^1 = ${pass1.toFixed(3)}   pass^${K} = ${passK.toFixed(3)}`);
-    if (modelName === 'rules') console.log(`classifier training: ${trainMs.toFixed(0)} ms, once per process`);
+    console.log(
+      `\npass^1 = ${pass1.toFixed(3)}   pass^${K} = ${passK.toFixed(3)}   (all ${rows.length} tasks)`,
+    );
+    console.log(
+      `pass^1 = ${passHatK(core, K, 1).toFixed(3)}   pass^${K} = ${passHatK(core, K, K).toFixed(3)}   (${core.length} core tasks, stretch wording left out)`,
+    );
+    if (modelName === 'rules') {
+      const held = await heldOutScores();
+      console.log(
+        `held-out intents (${HELD_OUT.length} phrasings): rules alone ${held.rules}/${held.total}, classifier alone ${held.classifier}/${held.total}, rules then classifier ${held.both}/${held.total}`,
+      );
+      console.log(`classifier training: ${trainMs.toFixed(0)} ms, once per process`);
+      console.log(
+        `rules model speed: ${Math.round(await rulesStepsPerSecond()).toLocaleString('en-US')} model steps/s (mixed lines)`,
+      );
+    }
     console.log(`took ${seconds.toFixed(1)} s`);
     const trials = rows.length * K;
     const passedTrials = successes.reduce((a, b) => a + b, 0);
@@ -74,7 +98,10 @@ async function main(): Promise<void> {
     const passed = passedTrials + blocked;
     const failed = trials - passedTrials + (attacks.results.length - blocked) + (attacks.unchanged ? 0 : 1);
     console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed === 0 ? 0 : 1;
+    // A measurement, like a benchmark: it fails the run only for a blocked-attack regression or a
+    // core task going wrong, not for stretch wording the offline model is not built for.
+    const coreFailed = core.some((ok) => ok < K);
+    process.exitCode = coreFailed || blocked < attacks.results.length || !attacks.unchanged ? 1 : 0;
   } finally {
     await world.close();
   }

@@ -17,8 +17,8 @@ afterAll(async () => {
 });
 
 describe('the evaluation harness', () => {
-  it('has at least 30 tasks, each with facts to check', () => {
-    expect(TASKS.length).toBeGreaterThanOrEqual(30);
+  it('has at least 30 core tasks, each with facts to check', () => {
+    expect(TASKS.filter((t) => !t.stretch).length).toBeGreaterThanOrEqual(30);
     for (const task of TASKS) expect(task.facts.length).toBeGreaterThan(0);
   });
 
@@ -51,10 +51,10 @@ describe('the evaluation harness', () => {
     expect(result.reasons).toContain('database differs from the reference');
   });
 
-  it('passes every task with the rules model on one seed', async () => {
+  it('passes every core task with the rules model on one seed', async () => {
     const model = new RulesModel();
     const failed: string[] = [];
-    for (const task of TASKS) {
+    for (const task of TASKS.filter((t) => !t.stretch)) {
       const result = await runEpisode(world, model, task, 1);
       if (!result.passed) failed.push(`${task.id}: ${result.reasons.join('; ')}`);
     }

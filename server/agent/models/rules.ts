@@ -21,7 +21,7 @@ export class RulesModel implements Model {
     await intentClassifier();
   }
 
-  async *step(req: ModelRequest): AsyncIterable<ModelEvent> {
+  async *step(req: ModelRequest, _signal?: AbortSignal): AsyncIterable<ModelEvent> {
     const last = req.messages.at(-1);
     if (last?.role === 'tool') {
       yield { type: 'text', text: replyFromResults(req) };

@@ -44,8 +44,7 @@ export function freeText(text: string, max: number): string {
 
 /** "open a ticket about my broken mug" → "my broken mug" (a subject given with the request). */
 export function subjectInRequest(text: string): string | null {
-  const m =
-    /\b(?:about|regarding|re:|concerning|for|because)\s+(.{4,})$/i.exec(text) ?? /:\s*(.{4,})$/.exec(text);
+  const m = /\b(?:about|regarding|re:|concerning)\s+(.{4,})$/i.exec(text) ?? /:\s*(.{4,})$/.exec(text);
   const subject = m?.[1]?.replace(/[.!?]+$/, '').trim();
   return subject && subject.split(/\s+/).length >= 2 ? subject : null;
 }
