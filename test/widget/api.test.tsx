@@ -63,6 +63,50 @@ describe('launcher and panel', () => {
     expect(ui(w).getByRole('textbox', { name: 'Mensaje' })).toBeTruthy();
   });
 
+  it('greets a signed-in visitor by first name in their locale; data-greeting still wins', async () => {
+    const welcomeAs = async (name: string | null) => {
+      await waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
+      await FakeSocket.last.open();
+      FakeSocket.last.receive({
+        type: 'welcome',
+        conversationId: 'conv_abcdefgh1234',
+        visitor: { name, anonymous: name === null },
+        lastSeq: 0,
+        resumed: false,
+      });
+    };
+    const en = make();
+    en.open();
+    await welcomeAs('Alice Martin');
+    await waitFor(() => ui(en).getByText('Hi Alice! How can we help you today?'));
+    en.destroy();
+    localStorage.clear();
+    FakeSocket.all = [];
+
+    const ar = make({ visitorToken: ALICE, locale: 'ar' });
+    ar.open();
+    await welcomeAs('Alice Martin');
+    await waitFor(() => ui(ar).getByText('مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟'));
+    ar.destroy();
+    localStorage.clear();
+    FakeSocket.all = [];
+
+    const guest = make({});
+    guest.open();
+    await welcomeAs(null);
+    await waitFor(() => ui(guest).getByText('Hi! How can we help you today?'));
+    guest.destroy();
+    localStorage.clear();
+    FakeSocket.all = [];
+
+    const custom = make({ visitorToken: ALICE, greeting: 'Welcome to Northwind!' });
+    custom.open();
+    await welcomeAs('Alice Martin');
+    await waitFor(() => ui(custom).getByText('Signed in as'));
+    expect(ui(custom).getByText('Welcome to Northwind!')).toBeTruthy();
+    expect(ui(custom).queryByText(/Hi Alice/)).toBeNull();
+  });
+
   it('puts Arabic right to left', async () => {
     const w = make({ locale: 'ar' });
     w.open();

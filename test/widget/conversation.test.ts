@@ -435,3 +435,246 @@ describe('unread, tools and confirmations', () => {
     expect(ws.sentOfType('confirm')).toEqual([]);
   });
 });
+
+describe('waiting when the server asks (rate limits, budgets, restarts)', () => {
+  it('holds a rate-limited message for retryAfterMs with a polite note, then sends it again once', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('Where is my order?');
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({
+      type: 'error',
+      code: 'rate_limited',
+      message: 'You are sending messages too quickly. Please wait a moment.',
+      clientId: c1,
+      retryAfterMs: 4_000,
+    });
+    expect(conv.state.entries).toMatchObject([{ kind: 'pending', clientId: c1, error: null, waiting: true }]);
+    expect(conv.state.entries.some((e) => e.kind === 'notice')).toBe(false);
+    // An unrelated reply would normally let the queue move on; the hold still wins.
+    ws.receive({ type: 'message', seq: 1, id: 'a0', role: 'assistant', text: 'Earlier answer', at });
+    await vi.advanceTimersByTimeAsync(3_999);
+    expect(ws.sentOfType('message')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sentOfType('message').map((m) => m.clientId)).toEqual([c1, c1]);
+    expect(conv.state.entries.at(-1)).toMatchObject({ kind: 'pending', waiting: false, error: null });
+    const stored = JSON.parse(localStorage.getItem('deputy:v1:demo:cus_alice') ?? '{}');
+    expect(stored.outbox.map((o: { clientId: string }) => o.clientId)).toEqual([c1]);
+  });
+
+  it('keeps a message over the model budget across a reconnect and sends it after retryAfterMs', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('Open a ticket');
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({
+      type: 'error',
+      code: 'model_budget',
+      message: 'You have asked a lot in a short time. Please wait a minute and ask again.',
+      clientId: c1,
+      retryAfterMs: 60_000,
+    });
+    expect(conv.state.entries[0]).toMatchObject({ waiting: true, error: null });
+    ws.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ resumed: true }));
+    expect(ws2.sentOfType('message')).toEqual([]); // the budget is the server's, not the socket's
+    await vi.advanceTimersByTimeAsync(59_500);
+    expect(ws2.sentOfType('message').map((m) => m.clientId)).toEqual([c1]);
+  });
+
+  it('never retries faster than half a second, whatever retryAfterMs says', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('Hello');
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({ type: 'error', code: 'rate_limited', message: 'Slow down', clientId: c1, retryAfterMs: 0 });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(ws.sentOfType('message')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sentOfType('message')).toHaveLength(2);
+  });
+
+  it('keeps a message refused as shutting_down and sends it once to the restarted server', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('Still there?');
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({
+      type: 'error',
+      code: 'shutting_down',
+      message: 'The server is restarting; reconnecting.',
+      clientId: c1,
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ws.sentOfType('message')).toHaveLength(1); // not to the server that is going away
+    expect(conv.state.entries[0]).toMatchObject({ kind: 'pending', error: null, waiting: false });
+    ws.serverClose(1012);
+    expect(conv.state.conn).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(500);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ resumed: true }));
+    expect(ws2.sentOfType('message').map((m) => m.clientId)).toEqual([c1]);
+  });
+
+  it('says so politely when the budget runs out mid-turn, and lets the next message go', async () => {
+    const { conv } = setup();
+    const ws = await connected(conv);
+    conv.send('one');
+    conv.send('two');
+    const c1 = ws.sentOfType('message')[0]!.clientId;
+    ws.receive({ type: 'ack', clientId: c1, seq: 1, id: 'm1', duplicate: false });
+    ws.receive({
+      type: 'error',
+      code: 'model_budget',
+      message: 'You have asked a lot in a short time. Please wait a minute and ask again.',
+      ref: 'ab12cd34',
+      retryAfterMs: 60_000,
+    });
+    const notice = conv.state.entries.find((e) => e.kind === 'notice');
+    expect(notice).toMatchObject({
+      text: 'You have asked a lot in a short time. Please wait a minute and ask again.',
+    });
+    expect(ws.sentOfType('message').map((m) => m.text)).toEqual(['one', 'two']);
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('resumes after 1013 (slow reader) but backs off when cut off again and again, never a tight loop', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv, welcome({ lastSeq: 3 }));
+    FakeSocket.last.receive({ type: 'message', seq: 3, id: 'a3', role: 'assistant', text: 'Three', at });
+    FakeSocket.last.serverClose(1013);
+    // Each new socket is welcomed, then cut off at once: the delay must still grow.
+    for (let i = 0; i < 60; i++) {
+      const before = FakeSocket.all.length;
+      await vi.advanceTimersByTimeAsync(1_000);
+      if (FakeSocket.all.length === before) continue;
+      const ws = FakeSocket.last;
+      await ws.open();
+      expect(ws.sent[0]).toMatchObject({ type: 'hello', conversationId: CONV, lastSeq: 3 });
+      ws.receive(welcome({ lastSeq: 3, resumed: true }));
+      ws.serverClose(1013);
+    }
+    // 60 s at 0.5, 1, 2, 4, 8, 16, 30 s (random() = 1): six reconnects, not a hundred.
+    expect(FakeSocket.all.length).toBeGreaterThanOrEqual(6);
+    expect(FakeSocket.all.length).toBeLessThanOrEqual(8);
+    expect(conv.state.conn).toBe('reconnecting');
+  });
+
+  it('keeps trying with growing delays while upgrades are refused (503 from a draining server)', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv);
+    FakeSocket.last.serverClose(1012);
+    const opened: number[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 120; i++) {
+      const before = FakeSocket.all.length;
+      await vi.advanceTimersByTimeAsync(500);
+      if (FakeSocket.all.length === before) continue;
+      opened.push(Date.now() - start);
+      // What a browser reports for an HTTP 503 on the upgrade: an error, then close 1006.
+      FakeSocket.last.onerror?.({});
+      FakeSocket.last.serverClose(1006);
+    }
+    const gaps = opened.map((t, i) => t - (opened[i - 1] ?? 0));
+    expect(gaps.slice(0, 6)).toEqual([500, 1_000, 2_000, 4_000, 8_000, 16_000]);
+    expect(opened.length).toBeLessThanOrEqual(7);
+    // The server is back: the next attempt is welcomed and the chat is usable again.
+    await vi.advanceTimersByTimeAsync(30_000);
+    const ws = FakeSocket.last;
+    await ws.open();
+    ws.receive(welcome({ resumed: true }));
+    expect(conv.state.conn).toBe('open');
+  });
+
+  it('comes back quickly after 1012 on a connection that had been up a while', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    await connected(conv);
+    for (let i = 0; i < 3; i++) {
+      FakeSocket.last.serverClose(1006); // three failures first: the backoff is at 4 s
+      await vi.advanceTimersByTimeAsync(4_000);
+    }
+    const ws = FakeSocket.last;
+    await ws.open();
+    ws.receive(welcome({ resumed: true }));
+    await vi.advanceTimersByTimeAsync(60_000); // healthy for a minute
+    const count = FakeSocket.all.length;
+    ws.serverClose(1012);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeSocket.all).toHaveLength(count + 1);
+  });
+});
+
+describe('confirm cards after a resume', () => {
+  const card = (expiresInMs = 60_000): ServerFrame => ({
+    type: 'confirm_request',
+    confirmId: 'cf_abcdefgh12',
+    tool: 'update_phone_number',
+    summary: 'Change your phone from •••• 0132 to +44 20 7946 0000?',
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+  });
+  const cards = (conv: Conversation) => conv.state.entries.filter((e) => e.kind === 'confirm');
+
+  it('shows a card re-sent after a reload once, and Confirm answers it', async () => {
+    const first = setup();
+    const ws1 = await connected(first.conv);
+    ws1.receive({ type: 'message', seq: 1, id: 'm1', role: 'visitor', text: 'change my phone', at });
+    ws1.receive(card());
+    first.conv.destroy(); // reload before clicking
+    FakeSocket.all = [];
+
+    const { conv, events } = setup();
+    const ws = FakeSocket.last;
+    await ws.open();
+    ws.receive(welcome({ lastSeq: 1, resumed: true }));
+    ws.receive(card()); // the server re-sends every pending card after the replay
+    ws.receive(card()); // and again after another resume: still one card
+    expect(cards(conv)).toHaveLength(1);
+    expect(conv.state.entries.map((e) => e.kind)).toEqual(['msg', 'confirm']);
+    expect(events.confirm).toHaveLength(1);
+    conv.answer('cf_abcdefgh12', true);
+    expect(ws.sentOfType('confirm')).toEqual([{ type: 'confirm', confirmId: 'cf_abcdefgh12', accept: true }]);
+    ws.receive({ type: 'confirm_result', confirmId: 'cf_abcdefgh12', outcome: 'accepted' });
+    expect(cards(conv)[0]).toMatchObject({ outcome: 'accepted', choice: true });
+  });
+
+  it('keeps a settled card settled when a late copy of its request arrives', async () => {
+    const { conv } = setup();
+    const ws = await connected(conv);
+    ws.receive(card());
+    ws.receive({ type: 'confirm_result', confirmId: 'cf_abcdefgh12', outcome: 'declined' });
+    ws.receive(card());
+    expect(cards(conv)).toEqual([expect.objectContaining({ outcome: 'declined' })]);
+    conv.answer('cf_abcdefgh12', true);
+    expect(ws.sentOfType('confirm')).toEqual([]);
+  });
+
+  it('sends a click again if the socket dropped before the server answered it', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    ws.receive(card());
+    conv.answer('cf_abcdefgh12', true);
+    ws.serverClose(1006); // the click may not have arrived
+    await vi.advanceTimersByTimeAsync(500);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ resumed: true }));
+    ws2.receive(card()); // still pending on the server: the click was lost
+    expect(ws2.sentOfType('confirm')).toEqual([
+      { type: 'confirm', confirmId: 'cf_abcdefgh12', accept: true },
+    ]);
+    expect(cards(conv)).toHaveLength(1);
+  });
+});

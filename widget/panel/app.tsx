@@ -1,9 +1,9 @@
 import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import type { PanelHost } from '../types.js';
 import type { Conversation } from './conversation.js';
-import { type Entry, isTyping } from './entries.js';
+import { cleanText, type Entry, isTyping } from './entries.js';
 import { EntryView } from './entry-view.js';
-import { STRINGS } from './i18n.js';
+import { STRINGS, type Strings } from './i18n.js';
 
 const FULL_SCREEN = '(max-width: 639.98px)';
 const FOCUSABLE = 'button:not([disabled]), textarea:not([disabled]), a[href]';
@@ -37,6 +37,15 @@ function useVisualViewport(el: HTMLElement | null, active: boolean): void {
       vv.removeEventListener('scroll', on);
     };
   }, [el, active]);
+}
+
+/** The greeting: by first name when the visitor is known (the token's name), else the plain one. */
+export function greeting(t: Strings, visitorName: string | null): string {
+  const first = cleanText(visitorName ?? '')
+    .trim()
+    .split(/\s+/)[0]
+    ?.slice(0, 40);
+  return first ? t.greetName(first) : t.greeting;
 }
 
 export function App({ conv, host, open }: { conv: Conversation; host: PanelHost; open: boolean }) {
@@ -132,7 +141,7 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
       <div class="log" role="log" aria-live="polite" aria-label={t.conversation} ref={log}>
         <div class="row assistant greeting">
           <div class="bubble" dir="auto">
-            {config.greeting ?? t.greeting}
+            {config.greeting ?? greeting(t, visitorName)}
           </div>
         </div>
         {entries.map((e: Entry) => (

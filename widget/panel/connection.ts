@@ -17,6 +17,12 @@ export interface ConnectionOptions {
 
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
+/**
+ * A connection counts as healthy (the backoff starts over) only after this long: a server that
+ * welcomes and then cuts us off at once (1013 slow reader, a restart loop) must not be retried in a
+ * tight loop.
+ */
+const STABLE_MS = 10_000;
 /** Close codes after which reconnecting cannot help: bad identity (4401) or site/origin (4403). */
 const FATAL = new Set([4401, 4403]);
 
@@ -27,8 +33,10 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 }
 
 /**
- * One WebSocket with reconnects. Reconnects with backoff after any close except 4401/4403, and at once
- * when the page comes back (`online`, a bfcache `pageshow`, the tab becoming visible).
+ * One WebSocket with reconnects. Reconnects with backoff after any close except 4401/4403 — 1012 (server
+ * restarting), 1013 (cut off as a slow reader) and 1006 (which is what a browser reports for a refused
+ * upgrade, such as 503 from a draining server) — and at once when the page comes back (`online`, a
+ * bfcache `pageshow`, the tab becoming visible).
  */
 export class Connection {
   private ws: WebSocket | null = null;
@@ -36,6 +44,8 @@ export class Connection {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private state: ConnState | 'idle' = 'idle';
   private authRetried = false;
+  /** When the current socket was welcomed (null: not welcomed). */
+  private welcomedAt: number | null = null;
   private readonly wake = (e: Event): void => {
     if (e.type === 'pageshow' && !(e as PageTransitionEvent).persisted) return;
     if (e.type === 'visibilitychange' && document.visibilityState !== 'visible') return;
@@ -72,6 +82,7 @@ export class Connection {
     if (this.state === 'idle' || this.state === 'stopped') return;
     this.drop();
     this.attempt = 0;
+    this.welcomedAt = null;
     this.connect();
   }
 
@@ -83,9 +94,9 @@ export class Connection {
     document.removeEventListener('visibilitychange', this.wake);
   }
 
-  /** Marks the connection usable after the server's welcome (resets the backoff). */
+  /** Marks the connection usable after the server's welcome (the backoff resets once it has held). */
   welcomed(): void {
-    this.attempt = 0;
+    this.welcomedAt = Date.now();
     this.authRetried = false;
     this.set('open');
   }
@@ -137,6 +148,8 @@ export class Connection {
     ws.onclose = (ev: CloseEvent) => {
       if (ws !== this.ws) return;
       this.ws = null;
+      if (this.welcomedAt !== null && Date.now() - this.welcomedAt >= STABLE_MS) this.attempt = 0;
+      this.welcomedAt = null;
       if (FATAL.has(ev.code)) {
         if (ev.code === 4401 && !this.authRetried && this.opts.onAuthFailure) {
           this.authRetried = true;
@@ -151,8 +164,6 @@ export class Connection {
         this.set('failed', ev.code);
         return;
       }
-      // 1012: the server is restarting; come back quickly rather than after a long backoff.
-      if (ev.code === 1012) this.attempt = 0;
       this.scheduleReconnect(ev.code);
     };
   }

@@ -137,6 +137,11 @@ export class Conversation {
     if (card?.choice !== null || card.outcome !== 'pending') return;
     const answered: Entry = { ...card, choice: accept, outcome: 'sent' };
     this.update({ entries: this.state.entries.map((e) => (e === card ? answered : e)) });
+    this.sendAnswer(confirmId, accept);
+  }
+
+  /** Sends a click now, or after the next welcome if the socket is down. */
+  private sendAnswer(confirmId: string, accept: boolean): void {
     if (!this.conn.send({ type: 'confirm', confirmId, accept })) this.answers.set(confirmId, accept);
   }
 
@@ -260,7 +265,7 @@ export class Conversation {
         this.settleConfirm(f.confirmId, f.outcome);
         return;
       case 'error':
-        this.onError(f.code, f.message, f.clientId, f.ref);
+        this.onError(f);
         return;
     }
   }
@@ -327,6 +332,12 @@ export class Conversation {
   }
 
   private onConfirmRequest(f: ConfirmRequestFrame): void {
+    const shown = findConfirm(this.state.entries, f.confirmId);
+    if (shown) {
+      // Re-sent after a resume, so the server still waits: a click whose frame was lost goes again.
+      if (shown.outcome === 'sent' && shown.choice !== null) this.sendAnswer(f.confirmId, shown.choice);
+      return;
+    }
     const entries = withConfirm(this.state.entries, f);
     if (!entries) return;
     this.update({ entries });
@@ -353,18 +364,17 @@ export class Conversation {
     this.deps.emit('confirm', { confirmId, tool: card.tool, summary: card.summary, outcome });
   }
 
-  private onError(code: string, message: string, clientId?: string, ref?: string): void {
+  private onError(f: Extract<ServerFrame, { type: 'error' }>): void {
+    const { code, message, clientId, ref } = f;
     this.deps.emit('error', { code, message });
     if (clientId && this.outbox.has(clientId)) {
-      if (this.outbox.refuse(clientId, code) === 'dropped') {
-        this.persist();
-        const next = replaceWhere(
-          this.state.entries,
-          (e) => e.kind === 'pending' && e.clientId === clientId,
-          (e) => ({ ...(e as Extract<Entry, { kind: 'pending' }>), error: cleanText(message) }),
-        );
-        if (next) this.update({ entries: next });
-      }
+      this.refused(clientId, code, message, f.retryAfterMs);
+      return;
+    }
+    // A frame-level rate limit names no client id; if a message was in flight, it was that one.
+    const sending = this.outbox.sending;
+    if (code === 'rate_limited' && sending) {
+      this.refused(sending, code, message, f.retryAfterMs);
       return;
     }
     if (isTransient(code)) return;
@@ -372,11 +382,34 @@ export class Conversation {
       this.fatalMessage = message;
       return;
     }
-    // The correlation id lets support find the failure in the server logs.
-    const text = ref ? `${message} (ref ${ref})` : message;
+    // The correlation id lets support find a failure in the server logs; a spent budget is no failure.
+    const text = ref && code !== 'model_budget' ? `${message} (ref ${ref})` : message;
     const notice: Entry = { kind: 'notice', key: `n:${newClientId()}`, text };
     this.update({ entries: insert(this.state.entries, notice) });
     this.outbox.replied();
+  }
+
+  /** The server refused a queued message: it waits and goes again (with a polite note), or is shown as not sent. */
+  private refused(clientId: string, code: string, message: string, retryAfterMs?: number): void {
+    const outcome = this.outbox.refuse(clientId, code, retryAfterMs);
+    const isMine = (e: Entry): boolean => e.kind === 'pending' && e.clientId === clientId;
+    if (!outcome.kept) {
+      this.persist();
+      const next = replaceWhere(this.state.entries, isMine, (e) => ({
+        ...(e as PendingEntry),
+        error: cleanText(message),
+      }));
+      if (next) this.update({ entries: next });
+      return;
+    }
+    // `busy` clears within seconds and a restart shows "Reconnecting…"; a limit gets a note until the resend.
+    if (code === 'busy' || outcome.waitMs === 0) return;
+    const mark = (waiting: boolean): void => {
+      const next = replaceWhere(this.state.entries, isMine, (e) => ({ ...(e as PendingEntry), waiting }));
+      if (next) this.update({ entries: next });
+    };
+    mark(true);
+    this.later(() => mark(false), outcome.waitMs);
   }
 
   private later(fn: () => void, ms: number): void {
@@ -406,6 +439,8 @@ export class Conversation {
   }
 }
 
+type PendingEntry = Extract<Entry, { kind: 'pending' }>;
+
 function pendingEntry(clientId: string, text: string, at: string): Entry {
-  return { kind: 'pending', key: `p:${clientId}`, clientId, text, at, error: null };
+  return { kind: 'pending', key: `p:${clientId}`, clientId, text, at, error: null, waiting: false };
 }

@@ -10,7 +10,16 @@ export type ConfirmEntry = Extract<Entry, { kind: 'confirm' }>;
 export type Entry =
   | ({ kind: 'msg'; key: string } & StoredMessage)
   /** A visitor message not yet acknowledged by the server (it is in the outbox). */
-  | { kind: 'pending'; key: string; clientId: string; text: string; at: string; error: string | null }
+  | {
+      kind: 'pending';
+      key: string;
+      clientId: string;
+      text: string;
+      at: string;
+      error: string | null;
+      /** The server asked to wait (rate limit, budget); it is sent again by itself. */
+      waiting: boolean;
+    }
   /** An assistant reply still streaming; replaced by its stored `msg` (same id) when complete. */
   | { kind: 'stream'; key: string; id: string; text: string }
   | { kind: 'tool'; key: string; callId: string; label: string; status: 'running' | 'done' | 'error' }

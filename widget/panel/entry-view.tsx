@@ -41,6 +41,8 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
                   {t.retry}
                 </button>
               </>
+            ) : e.waiting ? (
+              <span class="waiting">{t.waiting}</span>
             ) : (
               <span>{t.sending}</span>
             )}

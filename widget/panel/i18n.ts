@@ -4,6 +4,8 @@ import type { Locale } from '../types.js';
 export interface Strings {
   title: string;
   greeting: string;
+  /** The greeting for a signed-in visitor, by first name. */
+  greetName: (name: string) => string;
   message: string;
   placeholder: string;
   send: string;
@@ -15,6 +17,8 @@ export interface Strings {
   reconnecting: string;
   offline: string;
   sending: string;
+  /** Under a message the server asked us to hold back for a moment (not an error). */
+  waiting: string;
   notSent: string;
   retry: string;
   confirm: string;
@@ -29,6 +33,7 @@ export interface Strings {
 const en: Strings = {
   title: 'Chat with us',
   greeting: 'Hi! How can we help you today?',
+  greetName: (name) => `Hi ${name}! How can we help you today?`,
   message: 'Message',
   placeholder: 'Type your message…',
   send: 'Send',
@@ -40,6 +45,7 @@ const en: Strings = {
   reconnecting: 'Reconnecting…',
   offline: 'The chat is unavailable.',
   sending: 'Sending…',
+  waiting: 'One moment — we’ll send this shortly…',
   notSent: 'Not sent',
   retry: 'Retry',
   confirm: 'Confirm',
@@ -56,6 +62,7 @@ export const STRINGS: Record<Locale, Strings> = {
   es: {
     title: 'Chatea con nosotros',
     greeting: '¡Hola! ¿En qué podemos ayudarte hoy?',
+    greetName: (name) => `¡Hola, ${name}! ¿En qué podemos ayudarte hoy?`,
     message: 'Mensaje',
     placeholder: 'Escribe tu mensaje…',
     send: 'Enviar',
@@ -67,6 +74,7 @@ export const STRINGS: Record<Locale, Strings> = {
     reconnecting: 'Reconectando…',
     offline: 'El chat no está disponible.',
     sending: 'Enviando…',
+    waiting: 'Un momento: lo enviaremos enseguida…',
     notSent: 'No enviado',
     retry: 'Reintentar',
     confirm: 'Confirmar',
@@ -80,6 +88,7 @@ export const STRINGS: Record<Locale, Strings> = {
   de: {
     title: 'Chatten Sie mit uns',
     greeting: 'Hallo! Wie können wir Ihnen heute helfen?',
+    greetName: (name) => `Hallo ${name}! Wie können wir Ihnen heute helfen?`,
     message: 'Nachricht',
     placeholder: 'Nachricht eingeben…',
     send: 'Senden',
@@ -91,6 +100,7 @@ export const STRINGS: Record<Locale, Strings> = {
     reconnecting: 'Verbindung wird wiederhergestellt…',
     offline: 'Der Chat ist nicht verfügbar.',
     sending: 'Wird gesendet…',
+    waiting: 'Einen Moment – wird gleich gesendet…',
     notSent: 'Nicht gesendet',
     retry: 'Erneut senden',
     confirm: 'Bestätigen',
@@ -104,6 +114,7 @@ export const STRINGS: Record<Locale, Strings> = {
   fr: {
     title: 'Discutez avec nous',
     greeting: 'Bonjour ! Comment pouvons-nous vous aider ?',
+    greetName: (name) => `Bonjour ${name} ! Comment pouvons-nous vous aider ?`,
     message: 'Message',
     placeholder: 'Écrivez votre message…',
     send: 'Envoyer',
@@ -115,6 +126,7 @@ export const STRINGS: Record<Locale, Strings> = {
     reconnecting: 'Reconnexion…',
     offline: 'Le chat est indisponible.',
     sending: 'Envoi…',
+    waiting: 'Un instant : envoi dans un moment…',
     notSent: 'Non envoyé',
     retry: 'Réessayer',
     confirm: 'Confirmer',
@@ -128,6 +140,7 @@ export const STRINGS: Record<Locale, Strings> = {
   ar: {
     title: 'تحدث معنا',
     greeting: 'مرحبًا! كيف يمكننا مساعدتك اليوم؟',
+    greetName: (name) => `مرحبًا ${name}! كيف يمكننا مساعدتك اليوم؟`,
     message: 'الرسالة',
     placeholder: 'اكتب رسالتك…',
     send: 'إرسال',
@@ -139,6 +152,7 @@ export const STRINGS: Record<Locale, Strings> = {
     reconnecting: 'جارٍ إعادة الاتصال…',
     offline: 'المحادثة غير متاحة.',
     sending: 'جارٍ الإرسال…',
+    waiting: 'لحظة من فضلك، سنرسلها بعد قليل…',
     notSent: 'لم تُرسل',
     retry: 'إعادة المحاولة',
     confirm: 'تأكيد',

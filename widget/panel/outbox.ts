@@ -5,11 +5,16 @@
  */
 import type { OutboxItem } from './storage.js';
 
-/** Errors after which the same message is sent again a little later. */
-const RETRY_LATER = new Set(['busy', 'rate_limited']);
+/** Errors after which the same message is sent again a little later (after `retryAfterMs` if given). */
+const RETRY_LATER = new Set(['busy', 'rate_limited', 'model_budget']);
 /** The server is going away: the message stays queued for the next process. */
 const KEEP_FOR_RECONNECT = new Set(['shutting_down']);
+/** Codes that need no notice when they are not about a queued message (the outbox copes). */
+const SILENT = new Set(['busy', 'rate_limited', 'shutting_down']);
 const RETRY_MS = 2_500;
+/** Bounds on the server's `retryAfterMs`: never a tight loop, never a wait that looks like a hang. */
+const MIN_RETRY_MS = 500;
+const MAX_RETRY_MS = 5 * 60_000;
 /** If an acknowledged message never gets its reply, the queue moves on after this long. */
 const REPLY_WATCHDOG_MS = 90_000;
 
@@ -27,7 +32,8 @@ export class Outbox {
   /** Acknowledged; its reply is still coming. */
   private awaitingReply = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private retry: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the server asked us to wait (rate limit, budget): nothing is sent until it fires. */
+  private hold: ReturnType<typeof setTimeout> | undefined;
 
   /** @param transmit sends one message frame; false when not connected (it stays queued). */
   constructor(private readonly transmit: (item: OutboxItem) => boolean) {}
@@ -35,6 +41,7 @@ export class Outbox {
   /** Replaces the queue (stored items after a reload, or none for a new identity). */
   load(items: OutboxItem[]): void {
     this.items = items;
+    this.release();
     this.settle();
   }
 
@@ -63,18 +70,26 @@ export class Outbox {
     return item;
   }
 
-  /** An error frame about a queued message: kept (sent again later) or dropped (shown as not sent). */
-  refuse(clientId: string, code: string): 'kept' | 'dropped' {
+  /**
+   * An error frame about a queued message: kept (sent again later, or after the next welcome) or
+   * dropped (shown as not sent). Returns how long a kept message waits, in ms (0: until reconnected).
+   */
+  refuse(
+    clientId: string,
+    code: string,
+    retryAfterMs?: number,
+  ): { kept: false } | { kept: true; waitMs: number } {
     if (this.inFlight === clientId) this.inFlight = null;
-    if (RETRY_LATER.has(code)) {
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => this.flush(), RETRY_MS);
-      return 'kept';
-    }
-    if (KEEP_FOR_RECONNECT.has(code)) return 'kept';
+    if (RETRY_LATER.has(code)) return { kept: true, waitMs: this.holdFor(retryAfterMs) };
+    if (KEEP_FOR_RECONNECT.has(code)) return { kept: true, waitMs: 0 };
     this.items = this.items.filter((o) => o.clientId !== clientId);
     this.flush();
-    return 'dropped';
+    return { kept: false };
+  }
+
+  /** The message in flight, if any (a frame-level refusal names no client id). */
+  get sending(): string | null {
+    return this.inFlight;
   }
 
   /** The assistant answered (or gave up): the next message may go. */
@@ -96,23 +111,42 @@ export class Outbox {
 
   flush(): void {
     const item = this.items[0];
-    if (!item || this.inFlight || this.awaitingReply) return;
+    if (!item || this.inFlight || this.awaitingReply || this.hold) return;
     if (this.transmit(item)) this.inFlight = item.clientId;
   }
 
   destroy(): void {
+    this.release();
     this.settle();
+  }
+
+  /** Waits before the next send; the hold outlives reconnects, as the server's limit does. */
+  private holdFor(retryAfterMs: number | undefined): number {
+    const ms =
+      typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs)
+        ? Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, retryAfterMs))
+        : RETRY_MS;
+    clearTimeout(this.hold);
+    this.hold = setTimeout(() => {
+      this.hold = undefined;
+      this.flush();
+    }, ms);
+    return ms;
+  }
+
+  private release(): void {
+    clearTimeout(this.hold);
+    this.hold = undefined;
   }
 
   private settle(): void {
     clearTimeout(this.watchdog);
-    clearTimeout(this.retry);
     this.inFlight = null;
     this.awaitingReply = false;
   }
 }
 
-/** Whether an error code means the message may simply be sent again (no notice needed). */
+/** Whether an error code that names no queued message needs no notice (the outbox copes). */
 export function isTransient(code: string): boolean {
-  return RETRY_LATER.has(code) || KEEP_FOR_RECONNECT.has(code);
+  return SILENT.has(code);
 }
