@@ -45,13 +45,25 @@ function snippet(opts: DemoPageOptions): string {
   return `<script src="/widget.js" ${list} async></script>`;
 }
 
+/** `&locale=…&theme=…` for the switcher links, so changing customer keeps the chosen locale and theme. */
+function keptQuery(snippet: Record<string, string> | undefined): string {
+  const params = new URLSearchParams();
+  const locale = snippet?.['data-locale'];
+  const theme = snippet?.['data-theme'];
+  if (locale) params.set('locale', locale);
+  if (theme) params.set('theme', theme);
+  const query = params.toString();
+  return query ? `&${query}` : '';
+}
+
 /** A complete HTML page for `/` (and `/csp` with `csp: true`). All interpolated values are escaped. */
 export function renderDemoPage(opts: DemoPageOptions): string {
   const base = opts.csp ? '/csp' : '/';
+  const keep = keptQuery(opts.snippet);
   const switcher = (['alice', 'bob', 'guest'] as const)
     .map((who) => {
       const current = who === opts.as ? ' aria-current="true"' : '';
-      return `<a href="${escapeHtml(`${base}?as=${who}`)}"${current}>${escapeHtml(PEOPLE[who])}</a>`;
+      return `<a href="${escapeHtml(`${base}?as=${who}${keep}`)}"${current}>${escapeHtml(PEOPLE[who])}</a>`;
     })
     .join('');
   const products = PRODUCTS.map(

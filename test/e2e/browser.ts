@@ -9,11 +9,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] ${CHROMIUM} is not installed: browser tests are skipped.`);
 
-/**
- * @param opts.routedPages set when a test serves the host page itself with page.route(): Chromium then
- *   treats the page as public and its Local Network Access check blocks the socket to 127.0.0.1.
- */
-export function launch(opts: { routedPages?: boolean } = {}): Promise<Browser> {
+/** Launches the Debian Chromium. */
+export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -22,7 +19,6 @@ export function launch(opts: { routedPages?: boolean } = {}): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',
-      ...(opts.routedPages ? ['--disable-features=LocalNetworkAccessChecks'] : []),
     ],
   });
 }

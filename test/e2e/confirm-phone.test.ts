@@ -60,4 +60,39 @@ describe.skipIf(!hasChromium)('changing a phone number through the confirm card'
     expect((await contact.textContent())?.replace(/\s/g, '')).toContain('+442079460000');
     await page.close();
   });
+
+  it('keeps a pending card through a reload, once, and Confirm still works', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/?as=alice`);
+    const w = widget(page);
+    await w.launcher.click();
+    await w.input.fill('change my phone to +44 20 7946 0111');
+    await w.send.click();
+    const cards = page.locator('deputy-chat').locator('fieldset.card');
+    await cards.first().waitFor({ timeout: 15_000 });
+
+    await page.reload(); // before clicking
+    await widget(page).launcher.click();
+    await cards.first().waitFor({ timeout: 15_000 });
+    // The history is replayed, then the still-pending card is sent again: it shows once.
+    await expect.poll(() => w.log.locator('.row.visitor').count()).toBe(1);
+    expect(await cards.count()).toBe(1);
+    const card = cards.first();
+    expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0111/);
+    await card.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await expect
+      .poll(
+        () =>
+          card
+            .locator('.outcome')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toBe('Confirmed');
+    const contact = await ask(page, "What's my phone number?");
+    expect((await contact.textContent())?.replace(/\s/g, '')).toContain('+442079460111');
+    expect(await cards.count()).toBe(1);
+    await page.close();
+  });
 });

@@ -9,20 +9,6 @@ import { ask, hasChromium, launch, widget } from './browser.js';
 // DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
 const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 
-/** Adds data-* attributes to the demo page's snippet, as a site owner would. */
-async function withSnippet(page: Page, attrs: Record<string, string>): Promise<void> {
-  await page.route(/\/\?as=/, async (route) => {
-    const res = await route.fetch();
-    const extra = Object.entries(attrs)
-      .map(([k, v]) => ` ${k}="${v}"`)
-      .join('');
-    await route.fulfill({
-      response: res,
-      body: (await res.text()).replace('data-site="demo"', `data-site="demo"${extra}`),
-    });
-  });
-}
-
 function panelBox(page: Page) {
   return page.locator('deputy-chat').locator('#deputy-panel').boundingBox();
 }
@@ -33,7 +19,7 @@ describe.skipIf(!hasChromium)('widget layout', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([startServer(), launch({ routedPages: true })]);
+    [server, browser] = await Promise.all([startServer(), launch()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -114,12 +100,15 @@ describe.skipIf(!hasChromium)('widget layout', () => {
 
   it('speaks Arabic right to left with data-locale="ar"', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await withSnippet(page, { 'data-locale': 'ar' });
-    await page.goto(`${server.url}/?as=alice`);
+    // The demo page writes data-locale="ar" into its snippet, as a site owner would.
+    await page.goto(`${server.url}/?as=alice&locale=ar`);
     await page.getByRole('button', { name: 'فتح المحادثة', exact: true }).click();
     const panel = page.locator('deputy-chat').locator('#deputy-panel');
     await expect.poll(() => panel.getAttribute('dir')).toBe('rtl');
     await expect.poll(() => panel.getAttribute('lang')).toBe('ar');
+    // Greeted by first name once the server has said who is signed in.
+    const greeting = page.locator('deputy-chat').locator('.greeting .bubble');
+    await expect.poll(() => greeting.textContent()).toBe('مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟');
     const input = page.getByRole('textbox', { name: 'الرسالة', exact: true });
     await input.fill("What's the status of ticket T-1001?");
     await page.getByRole('button', { name: 'إرسال', exact: true }).click();
@@ -134,6 +123,11 @@ describe.skipIf(!hasChromium)('widget layout', () => {
       .last()
       .waitFor();
     await page.screenshot({ path: `${SHOTS}/arabic.png` });
+    // Switching the demo customer keeps the locale.
+    await page.getByRole('link', { name: 'Bob Chen', exact: true }).click();
+    await page.waitForURL(/as=bob/);
+    expect(new URL(page.url()).searchParams.get('locale')).toBe('ar');
+    await expect.poll(() => page.getByRole('button', { name: 'فتح المحادثة', exact: true }).count()).toBe(1);
     await page.close();
   });
 });
