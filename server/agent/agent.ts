@@ -30,6 +30,8 @@ export class VisitorAgent {
       mcpUrl: () => string;
       /** The site's default country for phone numbers typed without a country code. */
       phoneCountry?: string;
+      /** Where failed model steps are reported (status and type only). */
+      log?: { warn(obj: object, msg: string): void };
     },
   ) {}
 
@@ -69,6 +71,7 @@ export class VisitorAgent {
       },
       sink,
       signal,
+      ...(this.deps.log ? { log: this.deps.log } : {}),
     });
   }
 

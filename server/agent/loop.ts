@@ -1,6 +1,14 @@
 import { loopError } from './loop-errors.js';
 import type { CrmTools } from './mcp-client.js';
-import type { ChatMessage, Model, ModelRequest, ToolCall, ToolResultForModel, ToolSpec } from './model.js';
+import {
+  type ChatMessage,
+  type Model,
+  ModelError,
+  type ModelRequest,
+  type ToolCall,
+  type ToolResultForModel,
+  type ToolSpec,
+} from './model.js';
 import { runModelStep } from './model-step.js';
 import { runToolCall, type ToolRunContext } from './tool-runner.js';
 
@@ -50,6 +58,8 @@ export interface TurnInput {
   sink: TurnSink;
   signal: AbortSignal;
   limits?: Partial<TurnLimits>;
+  /** Where a failed model step is reported (status and type only: provider bodies may echo the prompt, L4). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** Replies the loop itself gives; kept together so other locales can be added. */
@@ -97,6 +107,16 @@ export async function runTurn(input: TurnInput): Promise<string> {
       out = await runModelStep(input.model, req, limits, (t) => input.sink.delta(t), input.signal);
     } catch (err) {
       if (input.signal.aborted) throw err;
+      const e = err instanceof ModelError ? err : null;
+      input.log?.warn(
+        {
+          model: input.model.name,
+          status: e?.status,
+          retryable: e?.retryable,
+          reason: e?.message ?? 'unknown',
+        },
+        'model step failed',
+      );
       return say(LOOP_REPLIES.unavailable);
     }
     reply += out.text;

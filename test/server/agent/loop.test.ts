@@ -113,6 +113,31 @@ describe('the agent loop: timeouts and retries', () => {
     expect(reply).toBe(LOOP_REPLIES.unavailable);
   });
 
+  it('reports a failed model step to the log with its status, not the provider body', async () => {
+    const tools = await new ContractCrm().connect();
+    open.push(tools);
+    const warnings: { obj: object; msg: string }[] = [];
+    await runTurn({
+      model: new ScriptedModel([{ throw: new ModelError('openai: 401 authentication_error', false, 401) }]),
+      tools,
+      toolSpecs: [],
+      system: 'test',
+      history: [{ role: 'user', text: 'my phone is +1 415 555 0132' }],
+      visitor: { name: null, anonymous: false, locale: 'en' },
+      sink: new RecordingSink(),
+      signal: new AbortController().signal,
+      limits: FAST,
+      log: { warn: (obj, msg) => warnings.push({ obj, msg }) },
+    });
+    expect(warnings).toEqual([
+      {
+        msg: 'model step failed',
+        obj: { model: 'scripted', status: 401, retryable: false, reason: 'openai: 401 authentication_error' },
+      },
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('415 555');
+  });
+
   it('does not retry an error that cannot succeed (bad key)', async () => {
     const { reply, model } = await turn([{ throw: new ModelError('unauthorized', false, 401) }, say('no')]);
     expect(model.steps).toBe(1);
