@@ -1,3 +1,4 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTokenMinter } from '../auth/mcp-token.js';
 import type { VisitorIdentity } from '../auth/visitor-token.js';
 import type { StoredMessage } from '../store/conversations.js';
@@ -30,6 +31,11 @@ export class VisitorAgent {
       mcpUrl: () => string;
       /** The site's default country for phone numbers typed without a country code. */
       phoneCountry?: string;
+      /**
+       * How to reach the MCP server other than over HTTP at `mcpUrl` (the embedded default's
+       * in-process transport); the server still verifies this visitor's MCP token per request.
+       */
+      transport?: (getToken: () => Promise<string>) => Transport;
       /** Where failed model steps are reported (status and type only). */
       log?: { warn(obj: object, msg: string): void };
     },
@@ -43,7 +49,9 @@ export class VisitorAgent {
       cid: this.conversationId,
       site: this.identity.site,
     };
-    const tools = await connectCrmTools(this.deps.mcpUrl(), () => this.deps.minter.tokenFor(claims));
+    const tools = await connectCrmTools(this.deps.transport ?? this.deps.mcpUrl(), () =>
+      this.deps.minter.tokenFor(claims),
+    );
     this.#specs = (await tools.listTools()).map(toToolSpec);
     this.#tools = tools;
     return tools;

@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 
 /** The agent's view of the MCP CRM server: list tools, call one. */
@@ -14,23 +15,26 @@ export interface CrmTools {
 }
 
 /**
- * Connects an MCP client over Streamable HTTP, authenticating each request with the visitor's
- * current MCP token. Each request gets its own AbortSignal: the SDK would otherwise reuse one and
- * flood Node 20 with MaxListenersExceededWarning (DESIGN §7).
+ * Where the MCP server is: its URL (Streamable HTTP), or a factory for a client transport that
+ * reaches it another way (the in-process transport of the embedded default, DESIGN §7), given the
+ * same token source so the server verifies the same token either way.
+ */
+export type McpTarget = string | ((getToken: () => Promise<string>) => Transport);
+
+/**
+ * Connects an MCP client, authenticating each request with the visitor's current MCP token. Over
+ * HTTP each request gets its own AbortSignal: the SDK would otherwise reuse one and flood Node 20
+ * with MaxListenersExceededWarning (DESIGN §7).
  */
 export async function connectCrmTools(
-  url: string,
+  target: McpTarget,
   getToken: () => Promise<string>,
   timeoutMs = 10_000,
 ): Promise<CrmTools> {
-  const fetchWithToken: typeof fetch = async (input, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${await getToken()}`);
-    return fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
-  };
-  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: fetchWithToken });
   const client = new Client({ name: 'deputy-agent', version: '0.1.0' });
-  await client.connect(transport);
+  await client.connect(
+    typeof target === 'string' ? httpTransport(target, getToken, timeoutMs) : target(getToken),
+  );
   return {
     async listTools() {
       return (await client.listTools()).tools;
@@ -41,4 +45,13 @@ export async function connectCrmTools(
     },
     close: () => client.close(),
   };
+}
+
+function httpTransport(url: string, getToken: () => Promise<string>, timeoutMs: number): Transport {
+  const fetchWithToken: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${await getToken()}`);
+    return fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+  };
+  return new StreamableHTTPClientTransport(new URL(url), { fetch: fetchWithToken });
 }
