@@ -75,10 +75,12 @@ describe('launcher and panel', () => {
         resumed: false,
       });
     };
+    const greeting = (w: WidgetInstance) => w.root.querySelector('.greeting .bubble');
     const en = make();
     en.open();
     await welcomeAs('Alice Martin');
-    await waitFor(() => ui(en).getByText('Hi Alice! How can we help you today?'));
+    await waitFor(() => expect(greeting(en)?.textContent).toBe('Hi Alice! How can we help you today?'));
+    expect(greeting(en)?.querySelector('bdi')?.textContent).toBe('Alice'); // isolated for bidi
     en.destroy();
     localStorage.clear();
     FakeSocket.all = [];
@@ -86,7 +88,7 @@ describe('launcher and panel', () => {
     const ar = make({ visitorToken: ALICE, locale: 'ar' });
     ar.open();
     await welcomeAs('Alice Martin');
-    await waitFor(() => ui(ar).getByText('مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟'));
+    await waitFor(() => expect(greeting(ar)?.textContent).toBe('مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟'));
     ar.destroy();
     localStorage.clear();
     FakeSocket.all = [];
@@ -94,7 +96,9 @@ describe('launcher and panel', () => {
     const guest = make({});
     guest.open();
     await welcomeAs(null);
-    await waitFor(() => ui(guest).getByText('Hi! How can we help you today?'));
+    await waitFor(() => expect(ui(guest).queryByText('Signed in as')).toBeNull());
+    await waitFor(() => expect(FakeSocket.last.sent).toHaveLength(1));
+    expect(greeting(guest)?.textContent).toBe('Hi! How can we help you today?');
     guest.destroy();
     localStorage.clear();
     FakeSocket.all = [];

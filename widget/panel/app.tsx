@@ -39,13 +39,24 @@ function useVisualViewport(el: HTMLElement | null, active: boolean): void {
   }, [el, active]);
 }
 
-/** The greeting: by first name when the visitor is known (the token's name), else the plain one. */
-export function greeting(t: Strings, visitorName: string | null): string {
+/**
+ * The greeting: by first name when the visitor is known (the token's name), else the plain one. The
+ * name is a <bdi>, so a Latin name keeps its punctuation in the right place in an Arabic sentence.
+ */
+function Greeting({ t, visitorName }: { t: Strings; visitorName: string | null }) {
   const first = cleanText(visitorName ?? '')
     .trim()
     .split(/\s+/)[0]
     ?.slice(0, 40);
-  return first ? t.greetName(first) : t.greeting;
+  if (!first) return <>{t.greeting}</>;
+  const [before = '', after = ''] = t.greetName.split('{name}');
+  return (
+    <>
+      {before}
+      <bdi>{first}</bdi>
+      {after}
+    </>
+  );
 }
 
 export function App({ conv, host, open }: { conv: Conversation; host: PanelHost; open: boolean }) {
@@ -141,7 +152,7 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
       <div class="log" role="log" aria-live="polite" aria-label={t.conversation} ref={log}>
         <div class="row assistant greeting">
           <div class="bubble" dir="auto">
-            {config.greeting ?? greeting(t, visitorName)}
+            {config.greeting ?? <Greeting t={t} visitorName={visitorName} />}
           </div>
         </div>
         {entries.map((e: Entry) => (

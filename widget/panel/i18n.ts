@@ -4,8 +4,8 @@ import type { Locale } from '../types.js';
 export interface Strings {
   title: string;
   greeting: string;
-  /** The greeting for a signed-in visitor, by first name. */
-  greetName: (name: string) => string;
+  /** The greeting for a signed-in visitor; `{name}` is replaced by the first name (isolated for bidi). */
+  greetName: string;
   message: string;
   placeholder: string;
   send: string;
@@ -33,7 +33,7 @@ export interface Strings {
 const en: Strings = {
   title: 'Chat with us',
   greeting: 'Hi! How can we help you today?',
-  greetName: (name) => `Hi ${name}! How can we help you today?`,
+  greetName: 'Hi {name}! How can we help you today?',
   message: 'Message',
   placeholder: 'Type your message…',
   send: 'Send',
@@ -62,7 +62,7 @@ export const STRINGS: Record<Locale, Strings> = {
   es: {
     title: 'Chatea con nosotros',
     greeting: '¡Hola! ¿En qué podemos ayudarte hoy?',
-    greetName: (name) => `¡Hola, ${name}! ¿En qué podemos ayudarte hoy?`,
+    greetName: '¡Hola, {name}! ¿En qué podemos ayudarte hoy?',
     message: 'Mensaje',
     placeholder: 'Escribe tu mensaje…',
     send: 'Enviar',
@@ -88,7 +88,7 @@ export const STRINGS: Record<Locale, Strings> = {
   de: {
     title: 'Chatten Sie mit uns',
     greeting: 'Hallo! Wie können wir Ihnen heute helfen?',
-    greetName: (name) => `Hallo ${name}! Wie können wir Ihnen heute helfen?`,
+    greetName: 'Hallo {name}! Wie können wir Ihnen heute helfen?',
     message: 'Nachricht',
     placeholder: 'Nachricht eingeben…',
     send: 'Senden',
@@ -114,7 +114,7 @@ export const STRINGS: Record<Locale, Strings> = {
   fr: {
     title: 'Discutez avec nous',
     greeting: 'Bonjour ! Comment pouvons-nous vous aider ?',
-    greetName: (name) => `Bonjour ${name} ! Comment pouvons-nous vous aider ?`,
+    greetName: 'Bonjour {name} ! Comment pouvons-nous vous aider ?',
     message: 'Message',
     placeholder: 'Écrivez votre message…',
     send: 'Envoyer',
@@ -140,7 +140,7 @@ export const STRINGS: Record<Locale, Strings> = {
   ar: {
     title: 'تحدث معنا',
     greeting: 'مرحبًا! كيف يمكننا مساعدتك اليوم؟',
-    greetName: (name) => `مرحبًا ${name}! كيف يمكننا مساعدتك اليوم؟`,
+    greetName: 'مرحبًا {name}! كيف يمكننا مساعدتك اليوم؟',
     message: 'الرسالة',
     placeholder: 'اكتب رسالتك…',
     send: 'إرسال',
