@@ -21,7 +21,8 @@ export interface StepOutcome {
 /**
  * Runs one model step, streaming text through `onText`. A retryable failure (429/5xx/529, a stream
  * cut mid-way, the step timing out) discards the partial step and runs it again after a backoff,
- * at most `maxRetries` times. Tool calls are only returned from a completed step, so a retry can
+ * at most `maxRetries` times; text the retry repeats is not streamed a second time (when it says
+ * something else, the stored message is what the widget keeps). Tool calls are only returned from a completed step, so a retry can
  * never execute a write twice: nothing of a failed attempt was executed.
  */
 export async function runModelStep(
@@ -31,9 +32,24 @@ export async function runModelStep(
   onText: (text: string) => void,
   signal: AbortSignal,
 ): Promise<StepOutcome> {
+  // What the visitor has already seen of this step, across attempts: a retry that says the same
+  // thing again only streams what is new, so a mid-stream failure does not show a sentence twice.
+  let shown = '';
   for (let attempt = 0; ; attempt++) {
+    let mine = '';
+    const onAttemptText = (chunk: string) => {
+      const before = mine;
+      mine += chunk;
+      if (shown.startsWith(mine)) return;
+      const fresh = mine.startsWith(shown) ? mine.slice(Math.max(before.length, shown.length)) : chunk;
+      shown = mine;
+      if (fresh) onText(fresh);
+    };
     try {
-      return { ...(await attemptStep(model, req, opts.stepTimeoutMs, onText, signal)), retries: attempt };
+      return {
+        ...(await attemptStep(model, req, opts.stepTimeoutMs, onAttemptText, signal)),
+        retries: attempt,
+      };
     } catch (err) {
       if (signal.aborted) throw err;
       const failure = asModelError(err);

@@ -106,6 +106,20 @@ describe('the agent loop: timeouts and retries', () => {
     expect(reply).toBe('All good.');
   });
 
+  it('does not stream a sentence twice when a retry repeats what was already shown', async () => {
+    const { reply, sink } = await turn([
+      { events: [{ type: 'text', text: 'Ticket T-10' }], throw: new ModelError('overloaded', true, 529) },
+      [
+        { type: 'text', text: 'Ticket ' },
+        { type: 'text', text: 'T-1042 is ' },
+        { type: 'text', text: 'open.' },
+        { type: 'done', reason: 'stop' },
+      ],
+    ]);
+    expect(reply).toBe('Ticket T-1042 is open.');
+    expect(sink.text).toBe('Ticket T-1042 is open.');
+  });
+
   it('retries at most twice', async () => {
     const boom = { throw: new ModelError('server error', true, 500) };
     const { reply, model } = await turn([boom, boom, boom, say('never reached')]);
