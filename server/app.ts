@@ -18,6 +18,7 @@ import { gatewayRoutes } from './gateway/plugin.js';
 import { visitorKey } from './gateway/session.js';
 import { genReqId, type LogStream, loggerOptions } from './logging.js';
 import { mcpRoutes } from './mcp/http.js';
+import { InProcessTransport } from './mcp/in-process.js';
 import { mcpRouteOptions } from './mcp/setup.js';
 import { Metrics } from './metrics.js';
 import { projectRoot } from './paths.js';
@@ -106,18 +107,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics.httpSeconds.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  await app.register(
-    mcpRoutes,
-    mcpRouteOptions({
-      config,
-      store: deps.store,
-      signingKey: deps.signingKey,
-      issuer: selfUrl,
-      resourceUrl: mcpUrl,
-      log: app.log,
-      crm,
-    }),
-  );
+  const mcpOptions = mcpRouteOptions({
+    config,
+    store: deps.store,
+    signingKey: deps.signingKey,
+    issuer: selfUrl,
+    resourceUrl: mcpUrl,
+    log: app.log,
+    crm,
+  });
+  await app.register(mcpRoutes, mcpOptions);
+  // The embedded default reaches its own MCP server in process (DESIGN §7): the same verifier checks
+  // the raw MCP token on every request, without four loopback HTTP round trips per turn. With
+  // MCP_URL set the MCP server is elsewhere and the agent speaks Streamable HTTP to it.
+  const transport = config.mcpUrl
+    ? undefined
+    : (getToken: () => Promise<string>) => new InProcessTransport(getToken, mcpOptions);
 
   await app.register(gatewayRoutes, {
     sites: config.sites,
@@ -125,6 +130,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     conversations: new ConversationStore(deps.store.db),
     hub,
     createAgent: (identity, conversationId) => {
+      const phoneCountry = config.sites.get(identity.site)?.phoneCountry;
       const model =
         models.get(config.sites.get(identity.site)?.model ?? config.model) ??
         createModel(config.model, deps.env);
@@ -135,6 +141,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         ),
         minter,
         mcpUrl,
+        log: app.log,
+        ...(transport ? { transport } : {}),
+        ...(phoneCountry ? { phoneCountry } : {}),
       });
     },
     log: app.log,

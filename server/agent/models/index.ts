@@ -1,7 +1,5 @@
 import type { ModelName } from '../../config.js';
 import type { Model } from '../model.js';
-import { AnthropicModel } from './anthropic.js';
-import { OpenAiModel } from './openai.js';
 import { RulesModel } from './rules.js';
 
 /** A model configuration problem, named with the variable to fix. */
@@ -16,6 +14,22 @@ function required(env: NodeJS.ProcessEnv, name: string, why: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ModelConfigError(`${name} must be set ${why}`);
   return value;
+}
+
+/**
+ * A model whose provider SDK is imported on its first step. The configuration is still checked at
+ * boot; only the import waits, because loading both SDKs cost ~0.9 s of every cold start even when
+ * the offline model serves (bench/FINDINGS.md).
+ */
+function lazyModel(name: string, load: () => Promise<Model>): Model {
+  let loaded: Promise<Model> | null = null;
+  return {
+    name,
+    async *step(req, signal) {
+      loaded ??= load();
+      yield* (await loaded).step(req, signal);
+    },
+  };
 }
 
 /**
@@ -42,13 +56,24 @@ export function createModel(name: ModelName, env: NodeJS.ProcessEnv = process.en
         'DEPUTY_MODEL_NAME',
         'for DEPUTY_MODEL=openai (e.g. gpt-4.1-mini, llama3.1)',
       );
-      return new OpenAiModel({ baseURL, apiKey, model });
+      return lazyModel(
+        'openai',
+        async () => new (await import('./openai.js')).OpenAiModel({ baseURL, apiKey, model }),
+      );
     }
     case 'anthropic': {
       const apiKey = required(env, 'ANTHROPIC_API_KEY', 'for DEPUTY_MODEL=anthropic');
       const model = required(env, 'DEPUTY_MODEL_NAME', 'for DEPUTY_MODEL=anthropic (e.g. a claude model id)');
       const baseURL = env.ANTHROPIC_BASE_URL?.trim();
-      return new AnthropicModel({ apiKey, model, ...(baseURL ? { baseURL } : {}) });
+      return lazyModel(
+        'anthropic',
+        async () =>
+          new (await import('./anthropic.js')).AnthropicModel({
+            apiKey,
+            model,
+            ...(baseURL ? { baseURL } : {}),
+          }),
+      );
     }
   }
 }

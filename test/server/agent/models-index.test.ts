@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnthropicModel } from '../../../server/agent/models/anthropic.js';
 import { createModel, ModelConfigError } from '../../../server/agent/models/index.js';
-import { OpenAiModel } from '../../../server/agent/models/openai.js';
 import { RulesModel } from '../../../server/agent/models/rules.js';
 
 describe('choosing the model with DEPUTY_MODEL', () => {
@@ -14,7 +12,8 @@ describe('choosing the model with DEPUTY_MODEL', () => {
       OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
       DEPUTY_MODEL_NAME: 'llama3.1',
     });
-    expect(model).toBeInstanceOf(OpenAiModel);
+    // The provider SDK loads on the first step; the model is chosen and configured now.
+    expect(model.name).toBe('openai');
   });
 
   it('asks for OPENAI_API_KEY when talking to OpenAI itself', () => {
@@ -27,8 +26,8 @@ describe('choosing the model with DEPUTY_MODEL', () => {
       /DEPUTY_MODEL_NAME/,
     );
     expect(() => createModel('anthropic', { DEPUTY_MODEL_NAME: 'claude-x' })).toThrow(/ANTHROPIC_API_KEY/);
-    expect(
-      createModel('anthropic', { ANTHROPIC_API_KEY: 'k', DEPUTY_MODEL_NAME: 'claude-x' }),
-    ).toBeInstanceOf(AnthropicModel);
+    expect(createModel('anthropic', { ANTHROPIC_API_KEY: 'k', DEPUTY_MODEL_NAME: 'claude-x' }).name).toBe(
+      'anthropic',
+    );
   });
 });
