@@ -47,10 +47,12 @@ export async function runEpisode(
     await agent.close();
   }
   const said = replies.join('\n').toLowerCase();
+  // Phones are said the way people write them (+44 20 7946 0958); facts name them in E.164.
+  const saidCompact = said.replace(/(?<=\+\d[\d ]*)\s(?=\d)/g, '');
   const reasons: string[] = [];
   if (world.hash() !== expectedHash(task.changes)) reasons.push('database differs from the reference');
   for (const fact of task.facts)
-    if (!said.includes(fact.toLowerCase())) reasons.push(`missing fact "${fact}"`);
+    if (!saidCompact.includes(fact.toLowerCase())) reasons.push(`missing fact "${fact}"`);
   for (const bad of task.forbidden ?? [])
     if (said.includes(bad.toLowerCase())) reasons.push(`said forbidden "${bad.slice(0, 40)}"`);
   if (task.card && !sink.cards.some((c) => c.includes(task.card ?? '')))

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VisitorAgent } from './agent/agent.js';
+import type { ToolSpec } from './agent/model.js';
 import { createModel } from './agent/models/index.js';
 import type { SigningKey } from './auth/keys.js';
 import { McpTokenMinter } from './auth/mcp-token.js';
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // The embedded default reaches its own MCP server in process (DESIGN §7): the same verifier checks
   // the raw MCP token on every request, without four loopback HTTP round trips per turn. With
   // MCP_URL set the MCP server is elsewhere and the agent speaks Streamable HTTP to it.
+  const toolSpecCache = new Map<string, Promise<ToolSpec[]>>();
   const transport = config.mcpUrl
     ? undefined
     : (getToken: () => Promise<string>) => new InProcessTransport(getToken, mcpOptions);
@@ -142,6 +144,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         minter,
         mcpUrl,
         log: app.log,
+        toolSpecCache,
         ...(transport ? { transport } : {}),
         ...(phoneCountry ? { phoneCountry } : {}),
       });

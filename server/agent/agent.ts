@@ -36,6 +36,8 @@ export class VisitorAgent {
        * in-process transport); the server still verifies this visitor's MCP token per request.
        */
       transport?: (getToken: () => Promise<string>) => Transport;
+      /** Tool listings shared by visitors with the same scopes (keyed by anonymity and scopes). */
+      toolSpecCache?: Map<string, Promise<ToolSpec[]>>;
       /** Where failed model steps are reported (status and type only). */
       log?: { warn(obj: object, msg: string): void };
     },
@@ -52,7 +54,22 @@ export class VisitorAgent {
     const tools = await connectCrmTools(this.deps.transport ?? this.deps.mcpUrl(), () =>
       this.deps.minter.tokenFor(claims),
     );
-    this.#specs = (await tools.listTools()).map(toToolSpec);
+    // What tools/list answers depends only on the scope set and on being anonymous, so visitors
+    // alike share one listing (building the output-schema validators per visitor cost ~9 % of CPU).
+    const cache = this.deps.toolSpecCache;
+    const key = `${this.identity.anonymous ? 'anon' : 'visitor'}:${this.identity.scopes.join(' ')}`;
+    let specs = cache?.get(key);
+    if (!specs) {
+      specs = tools.listTools().then((list) => list.map(toToolSpec));
+      cache?.set(key, specs);
+      specs.catch(() => cache?.delete(key));
+    }
+    try {
+      this.#specs = await specs;
+    } catch (err) {
+      await tools.close().catch(() => {});
+      throw err;
+    }
     this.#tools = tools;
     return tools;
   }

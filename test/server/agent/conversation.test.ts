@@ -49,7 +49,7 @@ describe('a conversation with the rules model, end to end', () => {
     expect(phoneOf('cus_bob')).toBe('+442079460958');
     socket.send({ type: 'confirm', confirmId: card.confirmId, accept: true });
     const reply = await socket.next('message', (m) => m.role === 'assistant', 10_000, start);
-    expect(reply.text).toBe('Done! Your phone number is now +14155550177.');
+    expect(reply.text).toBe('Done! Your phone number is now +1 415 555 0177.');
     expect(phoneOf('cus_bob')).toBe('+14155550177');
     // Tool activity as it happens, the card, the click, the reply streamed, then the stored message.
     const order = types(socket.frames.slice(start)).filter((t) => t !== 'ack' && t !== 'message');

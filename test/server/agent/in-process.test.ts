@@ -72,7 +72,7 @@ describe('the agent over the in-process MCP transport (embedded default)', () =>
       new AbortController().signal,
     );
     expect(sink.cards[0]?.summary).toContain('+1 415 555 0144');
-    expect(reply).toBe('Done! Your phone number is now +14155550144.');
+    expect(reply).toBe('Done! Your phone number is now +1 415 555 0144.');
     expect(
       rows<{ phone: string }>(server, "select phone from customers where id = 'cus_bob'")[0]?.phone,
     ).toBe('+14155550144');

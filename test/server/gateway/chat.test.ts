@@ -45,7 +45,7 @@ describe('chat over a real WebSocket', () => {
     const socket = await signedIn('cus_bob');
     const reply = await ask(socket, 'What email and phone do you have for me?');
     expect(reply.text).toContain('bob@example.com');
-    expect(reply.text).toContain('+442079460958');
+    expect(reply.text).toContain('+44 20 7946 0958');
     socket.close();
   });
 

@@ -1,3 +1,5 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
 /**
  * Everything the rules model says, per locale (English first). Prompts that ask for a slot are also
  * how a conversation's state is recovered from its stored messages after a restart (dialogue.ts),
@@ -53,16 +55,25 @@ export interface Strings {
   date(iso: string): string;
 }
 
+// One formatter for the process: toLocaleDateString builds a new Intl formatter on every call,
+// which was 5 % of the CPU of a saturated visitor-turn benchmark.
+const EN_DATE = new Intl.DateTimeFormat('en-US', {
+  month: 'long',
+  day: 'numeric',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
 const date = (iso: string) => {
   const t = Date.parse(iso);
-  return Number.isNaN(t)
-    ? 'an unknown date'
-    : new Date(t).toLocaleDateString('en-US', {
-        month: 'long',
-        day: 'numeric',
-        year: 'numeric',
-        timeZone: 'UTC',
-      });
+  return Number.isNaN(t) ? 'an unknown date' : EN_DATE.format(t);
+};
+
+/** `+442079460000` → `+44 20 7946 0000`, as people write it. */
+const phoneText = (phone: string | null) => {
+  if (!phone) return null;
+  const parsed = parsePhoneNumberFromString(phone);
+  return parsed ? parsed.formatInternational() : phone;
 };
 
 const EN_MENU =
@@ -111,10 +122,10 @@ export const EN: Strings = {
     return `You have ${tickets.length} ${which}${noun}:\n${lines.join('\n')}`;
   },
   contact: (c) =>
-    `We have your email as ${c.email ?? 'not on file'} and your phone number as ${c.phone ?? 'not on file'}.`,
-  phoneUpdated: (phone) => `Done! Your phone number is now ${phone ?? 'updated'}.`,
+    `We have your email as ${c.email ?? 'not on file'} and your phone number as ${phoneText(c.phone) ?? 'not on file'}.`,
+  phoneUpdated: (phone) => `Done! Your phone number is now ${phoneText(phone) ?? 'updated'}.`,
   phoneUnchanged: (phone) =>
-    `${phone ?? 'That number'} is already the phone number on file, so nothing needed changing.`,
+    `${phoneText(phone) ?? 'That number'} is already the phone number on file, so nothing needed changing.`,
   ticketCreated: (id, subject, existing) =>
     existing
       ? `You already opened ticket ${id}${subject ? ` ("${subject}")` : ''} about this; our team is on it.`
