@@ -1,10 +1,8 @@
-import type { IncomingMessage } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
-import { type CrmServerDeps, createCrmServer } from './server.js';
+import { answerAll, parsePost } from './dispatch.js';
+import type { CrmServerDeps } from './server.js';
 
 export interface McpRoutesOptions {
   verifier: McpTokenVerifier;
@@ -19,8 +17,27 @@ export interface McpRoutesOptions {
 
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
 
-/** The MCP CRM server over Streamable HTTP, stateless: a new server and transport per request. */
+/**
+ * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request gets a new
+ * server built for its caller. Body and header errors answer as the SDK's transport would, in
+ * JSON-RPC form.
+ */
 export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): Promise<void> {
+  app.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'mcp request failed');
+    const message =
+      status === 415
+        ? 'Unsupported Media Type: Content-Type must be application/json'
+        : status === 413
+          ? 'Request body too large'
+          : status === 400
+            ? 'Parse error: Invalid JSON'
+            : 'Internal error';
+    const code = status === 400 ? -32700 : status >= 500 ? -32603 : -32000;
+    return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
+  });
+
   const metadataUrl = () => new URL(PRM_PATH, opts.resourceUrl()).toString();
 
   app.get(PRM_PATH, async () => ({
@@ -73,7 +90,7 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
         )
         .send({ jsonrpc: '2.0', error: { code: -32003, message: 'Insufficient scope' }, id: null });
     }
-    await serve(req, reply, verified.caller, opts.deps);
+    return serve(req, reply, verified.caller, opts.deps);
   });
 }
 
@@ -86,25 +103,31 @@ function callsATool(body: unknown): boolean {
 }
 
 async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller, deps: CrmServerDeps) {
-  const server = createCrmServer(caller, deps);
-  const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
-  const raw = req.raw as IncomingMessage & { auth?: AuthInfo };
-  raw.auth = { token: caller.token, clientId: caller.client, scopes: caller.scopes, expiresAt: caller.exp };
-  reply.hijack();
-  reply.raw.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
+  // Fastify also parses text/plain; MCP messages are JSON only.
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    return reply.code(415).send({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
+      id: null,
+    });
+  }
+  const post = parsePost(req.headers, req.body);
+  if (!post.ok) {
+    return reply
+      .code(post.status)
+      .send({ jsonrpc: '2.0', error: { code: post.code, message: post.message }, id: null });
+  }
   try {
-    await server.connect(transport);
-    await transport.handleRequest(raw, reply.raw, req.body);
+    const answers = await answerAll(caller, deps, post.messages);
+    if (answers.length === 0) return reply.code(202).send();
+    return reply
+      .code(200)
+      .type('application/json')
+      .send(post.batch ? answers : answers[0]);
   } catch (err) {
     req.log.error({ err }, 'mcp request failed');
-    if (!reply.raw.headersSent) {
-      reply.raw.writeHead(500, { 'content-type': 'application/json' });
-      reply.raw.end(
-        JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }),
-      );
-    }
+    return reply
+      .code(500)
+      .send({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
   }
 }

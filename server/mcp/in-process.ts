@@ -1,23 +1,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpTokenVerifier } from './auth.js';
-import { type CrmServerDeps, createCrmServer } from './server.js';
-
-/** The server side of one request: hands the message in, passes the answer back. */
-class OneRequest implements Transport {
-  onmessage?: Transport['onmessage'];
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-
-  constructor(private readonly answer: (message: JSONRPCMessage) => void) {}
-  async start(): Promise<void> {}
-  async send(message: JSONRPCMessage): Promise<void> {
-    this.answer(message);
-  }
-  async close(): Promise<void> {
-    this.onclose?.();
-  }
-}
+import { answerRequest } from './dispatch.js';
+import type { CrmServerDeps } from './server.js';
 
 /**
  * A client transport that reaches the MCP CRM server in this process without HTTP (DESIGN §7: the
@@ -61,20 +46,7 @@ export class InProcessTransport implements Transport {
       });
       return;
     }
-    const server = createCrmServer(caller, this.mcp.deps);
-    const transport = new OneRequest((answer) => {
-      this.#deliver(answer);
-      void server.close();
-    });
-    await server.connect(transport);
-    transport.onmessage?.(message, {
-      authInfo: {
-        token: caller.token,
-        clientId: caller.client,
-        scopes: caller.scopes,
-        expiresAt: caller.exp,
-      },
-    });
+    this.#deliver(await answerRequest(caller, this.mcp.deps, message));
   }
 
   async close(): Promise<void> {
