@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** Builds the widget once before any test needs `dist/widget/` (the e2e and size tests do). */
+/**
+ * Builds once before any test needs it: the widget into dist/widget/ (the e2e and size tests) and
+ * the server bundle into dist/server/ (the test of what `npm start` runs).
+ */
 export default function setup(): void {
-  if (existsSync('dist/widget/widget.js') && process.env.DEPUTY_SKIP_BUILD === '1') return;
-  if (!existsSync('vite.config.ts')) return;
+  const built = existsSync('dist/widget/widget.js') && existsSync('dist/server/main.mjs');
+  if (built && process.env.DEPUTY_SKIP_BUILD === '1') return;
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' });
 }

@@ -36,8 +36,11 @@ export async function spawnServer(opts: {
   port: number;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** `bundle` runs what `npm start` runs (dist/server/main.mjs); the default runs the sources. */
+  entry?: 'source' | 'bundle';
 }): Promise<ChildServer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const args = opts.entry === 'bundle' ? ['dist/server/main.mjs'] : ['--import', 'tsx', 'server/main.ts'];
+  const proc = spawn(process.execPath, args, {
     cwd: root,
     env: {
       ...process.env,
