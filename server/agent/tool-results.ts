@@ -74,3 +74,24 @@ export function toolLabel(name: string, args: Record<string, unknown> | null): s
       return 'Working on it…';
   }
 }
+
+/** What a finished chip says ("Looked up ticket T-1001"): no ellipsis once nothing is running. */
+export function toolDoneLabel(name: string, args: Record<string, unknown> | null): string {
+  const ticket = typeof args?.ticket_id === 'string' ? args.ticket_id : null;
+  switch (name) {
+    case 'get_ticket_status':
+      return ticket ? `Looked up ticket ${ticket}` : 'Looked up your ticket';
+    case 'get_customer_info':
+      return 'Looked up your details';
+    case 'list_my_tickets':
+      return 'Looked up your tickets';
+    case 'update_phone_number':
+      return 'Updated your phone number';
+    case 'create_ticket':
+      return 'Opened a ticket';
+    case 'add_ticket_comment':
+      return ticket ? `Added a comment to ${ticket}` : 'Added a comment';
+    default:
+      return 'Done';
+  }
+}

@@ -4,7 +4,7 @@ import type { ConfirmOutcome, TurnSink } from './loop.js';
 import { type LoopErrorCode, loopError } from './loop-errors.js';
 import type { CrmTools } from './mcp-client.js';
 import type { ToolCall, ToolResultForModel, ToolSpec } from './model.js';
-import { toModelResult, toolLabel } from './tool-results.js';
+import { toModelResult, toolDoneLabel, toolLabel } from './tool-results.js';
 
 export interface ToolRunContext {
   tools: CrmTools;
@@ -122,7 +122,13 @@ function report(
   label: string,
   result: ToolResultForModel,
 ): ToolResultForModel {
-  ctx.sink.tool(call.id, call.name, label, result.isError ? 'error' : 'done');
+  // A finished chip drops the ellipsis: "Looked up ticket T-1001"; a refused or declined one says
+  // it stopped, so a declined write never reads as done.
+  const running = label.replace(/…$/, '');
+  const final = result.isError
+    ? `Stopped: ${running.charAt(0).toLowerCase()}${running.slice(1)}`
+    : toolDoneLabel(call.name, call.args);
+  ctx.sink.tool(call.id, call.name, final, result.isError ? 'error' : 'done');
   return result;
 }
 

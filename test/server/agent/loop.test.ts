@@ -239,7 +239,16 @@ describe('the agent loop: tool calls', () => {
     const { sink } = await turn([calls(call('get_ticket_status', { ticket_id: 'T-1042' })), say('ok')]);
     expect(sink.tools.map((t) => [t.label, t.status])).toEqual([
       ['Looking up ticket T-1042…', 'running'],
-      ['Looking up ticket T-1042…', 'done'],
+      ['Looked up ticket T-1042', 'done'],
+    ]);
+  });
+
+  it('never labels a declined write as done', async () => {
+    const sink = new RecordingSink('declined');
+    await turn([calls(call('update_phone_number', { phone: '+442079460958' })), say('OK.')], { sink });
+    expect(sink.tools.map((t) => [t.label, t.status])).toEqual([
+      ['Updating your phone number…', 'running'],
+      ['Stopped: updating your phone number', 'error'],
     ]);
   });
 });

@@ -28,7 +28,13 @@ describe('chat over a real WebSocket', () => {
     expect(reply.text).toContain('open');
     expect(reply.text).toContain('Order #5512 arrived damaged');
     const chip = socket.frames.find((f) => f.type === 'tool');
-    expect(chip).toMatchObject({ name: 'get_ticket_status', label: 'Looking up ticket T-1001…' });
+    expect(chip).toMatchObject({
+      name: 'get_ticket_status',
+      label: 'Looking up ticket T-1001…',
+      status: 'running',
+    });
+    const done = socket.frames.find((f) => f.type === 'tool' && f.status === 'done');
+    expect(done).toMatchObject({ label: 'Looked up ticket T-1001' });
     socket.close();
   });
 
