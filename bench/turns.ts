@@ -195,7 +195,7 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
     figures,
     method: [
       `Each visitor is an authenticated demo session (Alice) on its own WebSocket; every turn is "${QUESTION}",`,
-      'one get_ticket_status call over MCP Streamable HTTP, answered by the rules model, and counts only when the',
+      'one get_ticket_status call through the MCP server (in process, the embedded default: the same token check, per-request server and audit as /mcp), answered by the rules model, and counts only when the',
       'stored answer names the ticket and its status. "Saturated": every visitor asks again as soon as it is',
       `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,
       '"Steady": each visitor asks at a fixed pace for 4 s (half the saturated rate, at most the 2,000/s budget);',
