@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { maskArgs } from '../mask.js';
 import type { AuditLogTable, Database } from '../store/schema.js';
 import type { McpCaller } from './auth.js';
@@ -14,20 +14,8 @@ export interface AuditEntry {
   latencyMs: number;
 }
 
-/** One audit row as the CLI prints it. */
-export interface AuditRow {
-  at: string;
-  sub: string;
-  client: string;
-  scopes: string;
-  tool: string;
-  args: string;
-  outcome: string;
-  error_code: string | null;
-  latency_ms: number;
-  jti: string;
-  cid: string | null;
-}
+/** One audit row as the CLI prints it: the table's columns but its row id. */
+export type AuditRow = Omit<Selectable<AuditLogTable>, 'id' | 'cid'> & { cid: string | null };
 
 /**
  * Records every tools/call (DESIGN §1.5): time, subject, client, scopes, tool, masked arguments,

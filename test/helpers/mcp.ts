@@ -5,12 +5,11 @@ import { signMcpToken } from '../../server/auth/mcp-token.js';
 import type { Scope } from '../../shared/scopes.js';
 import type { TestServer } from './server.js';
 
-/** An MCP token signed with the test server's own key. */
-export async function mcpToken(
+/** An MCP token signed with the test server's own key, every claim under the test's control. */
+export async function tokenWith(
   server: TestServer,
-  sub: string,
-  scopes: Scope[],
-  opts: { audience?: string; issuer?: string; ttlSeconds?: number } = {},
+  claims: { sub: string; scopes: Scope[]; site?: string },
+  opts: { ttlSeconds?: number; audience?: string; issuer?: string } = {},
 ): Promise<string> {
   const key = await loadSigningKey(server.dataDir);
   return signMcpToken(
@@ -20,8 +19,18 @@ export async function mcpToken(
       audience: opts.audience ?? `${server.url}/mcp`,
       ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
     },
-    { sub, scopes, client: 'test' },
+    { ...claims, client: 'test' },
   );
+}
+
+/** An MCP token for `sub` with `scopes`, signed with the test server's own key. */
+export function mcpToken(
+  server: TestServer,
+  sub: string,
+  scopes: Scope[],
+  opts: { audience?: string; issuer?: string; ttlSeconds?: number } = {},
+): Promise<string> {
+  return tokenWith(server, { sub, scopes }, opts);
 }
 
 /** A real MCP client over Streamable HTTP with a bearer token. */

@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRow } from '../../../server/mcp/audit.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { callTool, confirmAndCall, rows, tokenWith, visitor } from './support.js';
 
@@ -11,20 +12,6 @@ afterAll(async () => {
   await server.close();
   removeDataDir(server.dataDir);
 });
-
-interface AuditRow {
-  at: string;
-  sub: string;
-  client: string;
-  scopes: string;
-  tool: string;
-  args: string;
-  outcome: string;
-  error_code: string | null;
-  latency_ms: number;
-  jti: string;
-  cid: string | null;
-}
 
 const auditFor = (sub: string) =>
   rows<AuditRow>(server, 'select * from audit_log where sub = ? order by id', sub);

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
-import { loadSigningKey } from '../../../server/auth/keys.js';
-import { signMcpToken } from '../../../server/auth/mcp-token.js';
 import { CONFIRMATION_META_KEY } from '../../../server/mcp/confirmation.js';
 import type { Scope } from '../../../shared/scopes.js';
 import { mcpToken, postMcp } from '../../helpers/mcp.js';
@@ -104,20 +102,4 @@ export const ALL_VISITOR_SCOPES: Scope[] = [
   'crm.write',
 ];
 
-/** An MCP token with every claim under the test's control (site, lifetime, audience, issuer). */
-export async function tokenWith(
-  server: TestServer,
-  claims: { sub: string; scopes: Scope[]; site?: string },
-  opts: { ttlSeconds?: number; audience?: string; issuer?: string } = {},
-): Promise<string> {
-  const key = await loadSigningKey(server.dataDir);
-  return signMcpToken(
-    key,
-    {
-      issuer: opts.issuer ?? server.url,
-      audience: opts.audience ?? `${server.url}/mcp`,
-      ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
-    },
-    { ...claims, client: 'test' },
-  );
-}
+export { tokenWith } from '../../helpers/mcp.js';
