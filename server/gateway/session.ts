@@ -15,16 +15,15 @@ import { anonymousIdentity, type VisitorIdentity, verifyVisitorToken } from '../
 import type { Limits, SiteConfig } from '../config.js';
 import { maskText } from '../mask.js';
 import type { Metrics } from '../metrics.js';
-import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
-import { newId } from '../store/conversations.js';
+import type { Conversation, ConversationStore } from '../store/conversations.js';
 import type { VisitorBudgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
+import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
 import { sendPaced } from './paced-send.js';
 import { TokenBucket } from './rate-limit.js';
-import { turnFailure } from './turn-failure.js';
-import { instrumentSink } from './turn-metrics.js';
+import { answerTurn } from './turn.js';
 
 export interface GatewayDeps {
   sites: Map<string, SiteConfig>;
@@ -55,19 +54,6 @@ export function visitorKey(identity: VisitorIdentity): string {
 
 /** Live frames a session holds while it replays history before it closes the reader as too slow. */
 const MAX_HELD_FRAMES = 1000;
-
-function messageFrame(m: StoredMessage): ServerFrame {
-  const frame: ServerFrame = {
-    type: 'message',
-    seq: m.seq,
-    id: m.id,
-    role: m.role,
-    text: m.text,
-    at: m.created_at,
-  };
-  if (m.client_id) frame.clientId = m.client_id;
-  return frame;
-}
 
 /**
  * One WebSocket: waits for the hello, then stores visitor messages before acknowledging them and
@@ -293,53 +279,14 @@ export class Session {
   }
 
   async #runTurn(conversation: Conversation): Promise<void> {
-    const hub = this.deps.hub;
     const agent = this.#agent;
     if (!agent) return;
     this.#turnsRunning++;
-    const replyId = newId('msg');
-    const started = performance.now();
-    let replying = false;
     try {
-      const history = await this.deps.conversations.recent(conversation.id, 20);
-      // Already answered (a queued duplicate of a resumed turn, or two messages answered at once).
-      if (history.at(-1)?.role !== 'visitor') return;
-      hub.startReply(conversation.id, replyId);
-      replying = true;
-      const sink = instrumentSink(this.deps.metrics, {
-        delta: (text: string) => hub.appendReply(conversation.id, text),
-        tool: (callId: string, name: string, label: string, status: 'running' | 'done' | 'error') =>
-          hub.broadcast(conversation.id, { type: 'tool', callId, name, label, status }),
-        confirm: (card: { tool: string; summary: string; expiresAt: string }) =>
-          hub.requestConfirm(conversation.id, { confirmId: newId('cf'), ...card }),
-      });
-      const text = await agent.reply(history, sink, this.deps.control.signal);
-      // Stored before it is marked complete: the final message frame is the completion.
-      const { message } = await this.deps.conversations.append(conversation.id, {
-        role: 'assistant',
-        text: text || '…',
-        id: replyId,
-      });
-      hub.endReply(conversation.id);
-      hub.broadcast(conversation.id, messageFrame(message));
-      this.deps.metrics.turns.inc({ outcome: 'ok' });
-      this.deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
-    } catch (err) {
-      if (replying) hub.endReply(conversation.id);
-      const failure = turnFailure(err);
-      this.deps.metrics.turns.inc({ outcome: failure.code });
-      if (failure.code === 'model_unavailable') this.deps.metrics.modelErrors.inc();
-      const ref = randomBytes(4).toString('hex');
-      this.#log[failure.code === 'internal' ? 'error' : 'warn']({ err, ref }, 'turn failed');
-      hub.broadcast(conversation.id, {
-        type: 'error',
-        code: failure.code,
-        message: WIRE_ERRORS[failure.code].message,
-        ref,
-        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-      });
+      await answerTurn({ ...this.deps, log: this.#log }, conversation.id, agent);
     } finally {
       this.#turnsRunning--;
+      // The turn outlives its socket (the reply is stored for resume); the agent closes after it.
       if (this.#disposed && this.#turnsRunning === 0) void agent.close();
     }
   }

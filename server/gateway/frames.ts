@@ -1,0 +1,16 @@
+import type { ServerFrame } from '../../shared/protocol.js';
+import type { StoredMessage } from '../store/conversations.js';
+
+/** A stored message as the widget receives it (replayed on resume, broadcast when stored). */
+export function messageFrame(m: StoredMessage): ServerFrame {
+  const frame: ServerFrame = {
+    type: 'message',
+    seq: m.seq,
+    id: m.id,
+    role: m.role,
+    text: m.text,
+    at: m.created_at,
+  };
+  if (m.client_id) frame.clientId = m.client_id;
+  return frame;
+}
