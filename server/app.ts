@@ -131,7 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     visitorAudience: config.visitorAudience,
     conversations: new ConversationStore(deps.store.db),
     hub,
-    createAgent: (identity, conversationId) => {
+    createAgent: (identity, conversationId, locale) => {
       const phoneCountry = config.sites.get(identity.site)?.phoneCountry;
       const model =
         models.get(config.sites.get(identity.site)?.model ?? config.model) ??
@@ -144,6 +144,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         minter,
         mcpUrl,
         log: app.log,
+        locale,
         toolSpecCache,
         ...(transport ? { transport } : {}),
         ...(phoneCountry ? { phoneCountry } : {}),

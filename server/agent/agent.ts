@@ -36,6 +36,8 @@ export class VisitorAgent {
        * in-process transport); the server still verifies this visitor's MCP token per request.
        */
       transport?: (getToken: () => Promise<string>) => Transport;
+      /** The widget's locale (its hello); English strings where a locale has none. */
+      locale?: string;
       /** Tool listings shared by visitors with the same scopes (keyed by anonymity and scopes). */
       toolSpecCache?: Map<string, Promise<ToolSpec[]>>;
       /** Where failed model steps are reported (status and type only). */
@@ -91,7 +93,7 @@ export class VisitorAgent {
       visitor: {
         name: this.identity.name,
         anonymous: this.identity.anonymous,
-        locale: 'en',
+        locale: this.deps.locale ?? 'en',
         ...(this.deps.phoneCountry ? { phoneCountry: this.deps.phoneCountry } : {}),
       },
       sink,

@@ -82,6 +82,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     sink: input.sink,
     toolTimeoutMs: limits.toolTimeoutMs,
     settledWrites: new Map(),
+    locale: input.visitor.locale,
   };
   let toolCalls = 0;
   let toolErrors = 0;

@@ -4,7 +4,8 @@ import type { ConfirmOutcome, TurnSink } from './loop.js';
 import { type LoopErrorCode, loopError } from './loop-errors.js';
 import type { CrmTools } from './mcp-client.js';
 import type { ToolCall, ToolResultForModel, ToolSpec } from './model.js';
-import { toModelResult, toolDoneLabel, toolLabel } from './tool-results.js';
+import { toolDoneLabel, toolLabel, toolStoppedLabel } from './tool-labels.js';
+import { toModelResult } from './tool-results.js';
 
 export interface ToolRunContext {
   tools: CrmTools;
@@ -16,6 +17,8 @@ export interface ToolRunContext {
    * model repeating itself after a decline) gets the earlier answer without a second card or call.
    */
   settledWrites: Map<string, ToolResultForModel>;
+  /** The visitor's locale, for the chips' labels. */
+  locale: string;
 }
 
 /**
@@ -23,14 +26,14 @@ export interface ToolRunContext {
  * are answered without calling anything (S6, F5); a write goes through the visitor's confirmation.
  */
 export async function runToolCall(call: ToolCall, ctx: ToolRunContext): Promise<ToolResultForModel> {
-  const label = toolLabel(call.name, call.args);
+  const label = toolLabel(call.name, call.args, ctx.locale);
   const spec = ctx.specs.get(call.name);
-  if (!spec) return report(ctx, call, label, loopError('unknown_tool'));
-  if (call.args === null) return report(ctx, call, label, loopError('invalid_json'));
+  if (!spec) return report(ctx, call, loopError('unknown_tool'));
+  if (call.args === null) return report(ctx, call, loopError('invalid_json'));
   const args = call.args;
   if (spec.readOnly) {
     ctx.sink.tool(call.id, call.name, label, 'running');
-    return report(ctx, call, label, await callWithin(ctx, call.name, args));
+    return report(ctx, call, await callWithin(ctx, call.name, args));
   }
   const key = `${call.name}\u0000${stableJson(args)}`;
   const settled = ctx.settledWrites.get(key);
@@ -38,7 +41,7 @@ export async function runToolCall(call: ToolCall, ctx: ToolRunContext): Promise<
   ctx.sink.tool(call.id, call.name, label, 'running');
   const result = await runWrite(call.name, args, ctx);
   if (!isRetryableFailure(result)) ctx.settledWrites.set(key, result);
-  return report(ctx, call, label, result);
+  return report(ctx, call, result);
 }
 
 /**
@@ -116,18 +119,12 @@ function isRetryableFailure(result: ToolResultForModel): boolean {
   return code === 'tool_timeout' || code === 'tool_unreachable';
 }
 
-function report(
-  ctx: ToolRunContext,
-  call: ToolCall,
-  label: string,
-  result: ToolResultForModel,
-): ToolResultForModel {
+function report(ctx: ToolRunContext, call: ToolCall, result: ToolResultForModel): ToolResultForModel {
   // A finished chip drops the ellipsis: "Looked up ticket T-1001"; a refused or declined one says
   // it stopped, so a declined write never reads as done.
-  const running = label.replace(/…$/, '');
   const final = result.isError
-    ? `Stopped: ${running.charAt(0).toLowerCase()}${running.slice(1)}`
-    : toolDoneLabel(call.name, call.args);
+    ? toolStoppedLabel(call.name, call.args, ctx.locale)
+    : toolDoneLabel(call.name, call.args, ctx.locale);
   ctx.sink.tool(call.id, call.name, final, result.isError ? 'error' : 'done');
   return result;
 }

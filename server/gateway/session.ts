@@ -30,7 +30,8 @@ export interface GatewayDeps {
   visitorAudience: string;
   conversations: ConversationStore;
   hub: ConversationHub;
-  createAgent(identity: VisitorIdentity, conversationId: string): VisitorAgent;
+  /** The agent for one visitor and conversation; `locale` is the widget's (hello), e.g. `ar`. */
+  createAgent(identity: VisitorIdentity, conversationId: string, locale: string): VisitorAgent;
   log: FastifyBaseLogger;
   limits: Limits;
   metrics: Metrics;
@@ -216,7 +217,7 @@ export class Session {
     this.#identity = identity;
     this.#conversation = conversation;
     this.#log = this.#log.child({ site: site.id, conversationId: conversation.id });
-    this.#agent = this.deps.createAgent(identity, conversation.id);
+    this.#agent = this.deps.createAgent(identity, conversation.id, frame.locale ?? 'en');
     // Subscribed before reading history, so nothing stored meanwhile is missed: live frames wait in
     // #held until the replay is sent (the widget drops message frames whose seq it has seen).
     this.#held = [];
