@@ -51,6 +51,15 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
             .code(403)
             .send({ code: 'forbidden_origin', message: WIRE_ERRORS.forbidden_origin.message });
         }
+        // An address at its cap gets no socket at all (WS9): refusing after the upgrade would still
+        // cost a socket, a handshake and a close per attempt. The cap is taken again after the
+        // upgrade, which settles upgrades racing past this check.
+        if (ipCaps.count(req.ip) >= limits.connectionsPerIp) {
+          metrics.connectionsRefused.inc({ reason: 'per_ip' });
+          return reply
+            .code(429)
+            .send({ code: 'too_many_connections', message: WIRE_ERRORS.too_many_connections.message });
+        }
         allowedSites.set(req.raw, allowed);
       },
     },

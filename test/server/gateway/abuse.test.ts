@@ -87,12 +87,14 @@ describe('WebSocket abuse', () => {
     for (const s of [...open, again]) s.close();
   });
 
-  it('refuses sockets beyond the per-address cap with 1008 (WS9)', async () => {
+  it('refuses sockets beyond the per-address cap before the upgrade, with 429 (WS9)', async () => {
     const sockets: TestSocket[] = [];
     for (let i = 0; i < 12; i++) sockets.push(await TestSocket.open(server.url));
-    const refused = await TestSocket.open(server.url);
-    expect((await refused.waitClose()).code).toBe(1008);
-    expect(refused.frames).toContainEqual(expect.objectContaining({ code: 'too_many_connections' }));
+    await expect(TestSocket.open(server.url)).rejects.toThrow('HTTP 429');
+    const refusals = await server.app.deputy.metrics.registry.getSingleMetricAsString(
+      'deputy_ws_connections_refused_total',
+    );
+    expect(refusals).toMatch(/reason="per_ip"} [1-9]/);
     for (const s of sockets) s.close();
     await Promise.all(sockets.map((s) => s.waitClose()));
     await new Promise((r) => setTimeout(r, 50));
