@@ -1,26 +1,13 @@
-// Issue 2: the demo page, the snippet and the widget carry a question to the agent and its answer back.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { hasChromium, launch, widget } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, useDemo, widget } from './browser.js';
 
 describe.skipIf(!hasChromium)('asking about a ticket in the demo store', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
-  });
+  const demo = useDemo();
 
   async function askAs(who: 'alice' | 'bob'): Promise<string> {
-    const page = await browser.newPage();
+    const page = await demo.browser.newPage();
     try {
-      await page.goto(`${server.url}/?as=${who}`);
+      await page.goto(`${demo.server.url}/?as=${who}`);
       const w = widget(page);
       await w.launcher.click();
       await w.input.fill("What's the status of ticket T-1001?");

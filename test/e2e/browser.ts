@@ -4,6 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Frame, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -49,4 +51,21 @@ export async function ask(page: Page, text: string): Promise<Locator> {
     { timeout: 15_000 },
   );
   return replies.last();
+}
+
+/**
+ * A demo server (temp data directory, demo CRM) and a Chromium for one describe block: both start
+ * before its tests and stop after them.
+ */
+export function useDemo(): { readonly server: TestServer; readonly browser: Browser } {
+  const demo = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    [demo.server, demo.browser] = await Promise.all([startServer(), launch()]);
+  });
+  afterAll(async () => {
+    await demo.browser?.close();
+    await demo.server?.close();
+    if (demo.server) removeDataDir(demo.server.dataDir);
+  });
+  return demo;
 }

@@ -1,30 +1,21 @@
 // Issue 5 + DESIGN §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { ask, hasChromium, launch, widget } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ask, hasChromium, useDemo, widget } from './browser.js';
 
 // DEPUTY_SCREENSHOTS=1 refreshes the committed screenshot; ordinary runs write to test-results/.
 const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 
 describe.skipIf(!hasChromium)('changing a phone number through the confirm card', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const demo = useDemo();
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([startServer(), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
   });
 
   it('asks before writing, writes once after Confirm, and the reply says it was updated', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/?as=alice`);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${demo.server.url}/?as=alice`);
     const w = widget(page);
     await w.launcher.click();
     await w.input.fill('change my phone to +44 20 7946 0000');
@@ -62,8 +53,8 @@ describe.skipIf(!hasChromium)('changing a phone number through the confirm card'
   });
 
   it('keeps a pending card through a reload, once, and Confirm still works', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/?as=alice`);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${demo.server.url}/?as=alice`);
     const w = widget(page);
     await w.launcher.click();
     await w.input.fill('change my phone to +44 20 7946 0111');

@@ -1,24 +1,11 @@
-// Issue 5: the widget works on a page with a strict CSP (no inline scripts or styles, connect-src 'self').
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { ask, hasChromium, launch, widget } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { ask, hasChromium, useDemo, widget } from './browser.js';
 
 describe.skipIf(!hasChromium)('strict Content-Security-Policy', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
-  });
+  const demo = useDemo();
 
   it('styles, connects and answers on /csp without a single CSP violation', async () => {
-    const page = await browser.newPage();
+    const page = await demo.browser.newPage();
     const violations: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
@@ -28,7 +15,7 @@ describe.skipIf(!hasChromium)('strict Content-Security-Policy', () => {
         console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
       });
     });
-    const res = await page.goto(`${server.url}/csp?as=alice`);
+    const res = await page.goto(`${demo.server.url}/csp?as=alice`);
     expect(res?.headers()['content-security-policy']).toContain("style-src 'self'");
 
     const w = widget(page);

@@ -1,8 +1,7 @@
 // Issue 5: a keyboard-only visitor can chat, and a reload keeps the conversation (no duplicates).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { hasChromium, launch, widget } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, useDemo, widget } from './browser.js';
 
 /** The focused element, looking through the widget's shadow root. */
 function focused(page: Page): Promise<string> {
@@ -21,22 +20,15 @@ function logTexts(page: Page, selector: string): Promise<string[]> {
 }
 
 describe.skipIf(!hasChromium)('keyboard and reload', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const demo = useDemo();
   let page: Page;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
-    page = await browser.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
+    page = await demo.browser.newPage();
   });
 
   it('works with the keyboard alone: Tab to the launcher, Enter, type, Shift+Enter, Enter, Esc', async () => {
-    await page.goto(`${server.url}/?as=alice`);
+    await page.goto(`${demo.server.url}/?as=alice`);
     await widget(page).launcher.waitFor();
     let steps = 0;
     while ((await focused(page)) !== 'button:Open chat' && steps++ < 40) await page.keyboard.press('Tab');

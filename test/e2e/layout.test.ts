@@ -1,10 +1,9 @@
 // Issue 5: how the widget looks and reads on a desktop, a phone, in dark mode and in Arabic (RTL).
 // Each case also writes a screenshot to docs/screenshots/ for the README and for review.
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { ask, hasChromium, launch, widget } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ask, hasChromium, useDemo, widget } from './browser.js';
 
 // DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
 const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
@@ -14,22 +13,15 @@ function panelBox(page: Page) {
 }
 
 describe.skipIf(!hasChromium)('widget layout', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const demo = useDemo();
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([startServer(), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
   });
 
   it('opens as a floating panel beside the launcher on a desktop', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/?as=alice`);
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${demo.server.url}/?as=alice`);
     const w = widget(page);
     await w.launcher.click();
     const reply = await ask(page, "What's the status of ticket T-1001?");
@@ -44,12 +36,12 @@ describe.skipIf(!hasChromium)('widget layout', () => {
   });
 
   it('follows the dark colour scheme', async () => {
-    const page = await browser.newPage({
+    const page = await demo.browser.newPage({
       viewport: { width: 1280, height: 800 },
       colorScheme: 'dark',
       reducedMotion: 'reduce',
     });
-    await page.goto(`${server.url}/?as=alice`);
+    await page.goto(`${demo.server.url}/?as=alice`);
     await widget(page).launcher.click();
     await ask(page, 'Show my tickets');
     const bg = await page
@@ -68,14 +60,14 @@ describe.skipIf(!hasChromium)('widget layout', () => {
   });
 
   it('fills a 390×844 phone screen and hides the launcher behind it', async () => {
-    const context = await browser.newContext({
+    const context = await demo.browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
     });
     const page = await context.newPage();
-    await page.goto(`${server.url}/?as=alice`);
+    await page.goto(`${demo.server.url}/?as=alice`);
     const w = widget(page);
     await w.launcher.tap();
     await ask(page, "What's the status of ticket T-1001?");
@@ -99,9 +91,9 @@ describe.skipIf(!hasChromium)('widget layout', () => {
   });
 
   it('speaks Arabic right to left with data-locale="ar"', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
     // The demo page writes data-locale="ar" into its snippet, as a site owner would.
-    await page.goto(`${server.url}/?as=alice&locale=ar`);
+    await page.goto(`${demo.server.url}/?as=alice&locale=ar`);
     await page.getByRole('button', { name: 'فتح المحادثة', exact: true }).click();
     const panel = page.locator('deputy-chat').locator('#deputy-panel');
     await expect.poll(() => panel.getAttribute('dir')).toBe('rtl');
