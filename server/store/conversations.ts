@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { nowIso } from './db.js';
 import type { Database, MessagesTable } from './schema.js';
 
@@ -16,8 +16,64 @@ function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
 }
 
+export interface NewMessage {
+  role: 'visitor' | 'assistant';
+  text: string;
+  clientId?: string;
+  id?: string;
+}
+
+export interface Appended {
+  message: StoredMessage;
+  duplicate: boolean;
+}
+
+interface PendingAppend {
+  conversationId: string;
+  msg: NewMessage;
+  resolve(result: Appended): void;
+  reject(err: unknown): void;
+}
+
+/** One append inside a transaction: the duplicate check, the next sequence number, the insert. */
+async function appendIn(
+  trx: Transaction<Database>,
+  conversationId: string,
+  msg: NewMessage,
+): Promise<Appended> {
+  if (msg.clientId) {
+    const existing = await trx
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('client_id', '=', msg.clientId)
+      .executeTakeFirst();
+    if (existing) return { message: existing, duplicate: true };
+  }
+  const now = nowIso();
+  const conv = await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: now }))
+    .where('id', '=', conversationId)
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+  const message: StoredMessage = {
+    id: msg.id ?? newId('msg'),
+    conversation_id: conversationId,
+    seq: conv.last_seq,
+    role: msg.role,
+    text: msg.text,
+    client_id: msg.clientId ?? null,
+    created_at: now,
+  };
+  await trx.insertInto('messages').values(message).execute();
+  return { message, duplicate: false };
+}
+
 /** Conversations and their messages. Every append commits before it is reported to the widget. */
 export class ConversationStore {
+  #pending: PendingAppend[] = [];
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(siteId: string, subject: string): Promise<Conversation> {
@@ -55,42 +111,43 @@ export class ConversationStore {
   }
 
   /**
-   * Appends a message with the next sequence number. A visitor message whose client id was stored
-   * before is not stored again: the original comes back with `duplicate: true` (W3).
+   * Appends a message with the next sequence number and resolves once it is committed. A visitor
+   * message whose client id was stored before is not stored again: the original comes back with
+   * `duplicate: true` (W3). Appends made in the same turn of the event loop share one transaction
+   * (group commit): a commit per message was the largest cost of a visitor turn, and no caller
+   * hears of its message before the shared commit.
    */
-  async append(
-    conversationId: string,
-    msg: { role: 'visitor' | 'assistant'; text: string; clientId?: string; id?: string },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
-      if (msg.clientId) {
-        const existing = await trx
-          .selectFrom('messages')
-          .selectAll()
-          .where('conversation_id', '=', conversationId)
-          .where('client_id', '=', msg.clientId)
-          .executeTakeFirst();
-        if (existing) return { message: existing, duplicate: true };
-      }
-      const now = nowIso();
-      const conv = await trx
-        .updateTable('conversations')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: now }))
-        .where('id', '=', conversationId)
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
-      const message: StoredMessage = {
-        id: msg.id ?? newId('msg'),
-        conversation_id: conversationId,
-        seq: conv.last_seq,
-        role: msg.role,
-        text: msg.text,
-        client_id: msg.clientId ?? null,
-        created_at: now,
-      };
-      await trx.insertInto('messages').values(message).execute();
-      return { message, duplicate: false };
+  append(conversationId: string, msg: NewMessage): Promise<Appended> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ conversationId, msg, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => void this.#flush());
     });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      const results = await this.db.transaction().execute(async (trx) => {
+        const out: Appended[] = [];
+        for (const p of batch) out.push(await appendIn(trx, p.conversationId, p.msg));
+        return out;
+      });
+      batch.forEach((p, i) => p.resolve(results[i] as Appended));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One failing append (a conversation that is gone) must not fail the others: each alone.
+      for (const p of batch) {
+        try {
+          p.resolve(await this.db.transaction().execute((trx) => appendIn(trx, p.conversationId, p.msg)));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
   }
 
   /** Messages after `afterSeq`, oldest first (resume). */
