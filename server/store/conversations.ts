@@ -133,7 +133,7 @@ export class ConversationStore {
         for (const p of batch) out.push(await appendIn(trx, p.conversationId, p.msg));
         return out;
       });
-      batch.forEach((p, i) => p.resolve(results[i] as Appended));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as Appended);
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
