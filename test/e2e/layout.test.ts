@@ -106,9 +106,14 @@ describe.skipIf(!hasChromium)('widget layout', () => {
     await page.getByRole('button', { name: 'إرسال', exact: true }).click();
     const mine = page.locator('deputy-chat').locator('.row.visitor').last();
     await mine.waitFor();
-    // In RTL the visitor's bubble sits on the left.
-    const [panelBox2, mineBox] = await Promise.all([panel.boundingBox(), mine.boundingBox()]);
-    expect(mineBox!.x - panelBox2!.x).toBeLessThan(40);
+    // In RTL the visitor's bubble sits on the left. Polled: the row is re-rendered once the server
+    // acknowledges the message, so a box read at the wrong moment belongs to a detached element.
+    await expect
+      .poll(async () => {
+        const [panelBox, mineBox] = await Promise.all([panel.boundingBox(), mine.boundingBox()]);
+        return panelBox && mineBox ? mineBox.x - panelBox.x : Number.POSITIVE_INFINITY;
+      })
+      .toBeLessThan(40);
     await page
       .locator('deputy-chat')
       .locator('.row.assistant:not(.greeting):not(.streaming)')
