@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../../shared/protocol.js';
+import { visitorToken } from './tokens.js';
 
 /** A real WebSocket client that records every frame and can wait for one. */
 export class TestSocket {
@@ -96,4 +97,16 @@ export async function ask(
   socket.send({ type: 'message', clientId, text });
   await socket.next('ack', (f) => f.clientId === clientId);
   return socket.next('message', (f) => f.role === 'assistant', 10_000, start);
+}
+
+/** A socket signed in as demo customer `sub` on `server`, past its welcome. */
+export async function signIn(
+  server: { url: string; dataDir: string },
+  sub: string,
+  opts: Parameters<typeof TestSocket.open>[1] = {},
+): Promise<TestSocket> {
+  const socket = await TestSocket.open(server.url, opts);
+  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, sub) });
+  await socket.next('welcome');
+  return socket;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../../shared/protocol.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { visitorToken } from '../../helpers/tokens.js';
-import { ask, TestSocket } from '../../helpers/ws-client.js';
+import { ask, signIn, TestSocket } from '../../helpers/ws-client.js';
 import { dbHash, rows } from '../mcp/support.js';
 
 let server: TestServer;
@@ -15,12 +15,7 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-async function signedIn(sub: string, target = server): Promise<TestSocket> {
-  const socket = await TestSocket.open(target.url);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(target.dataDir, sub) });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = (sub: string, target = server) => signIn(target, sub);
 
 /** Sends a message whose turn ends on a confirm card; resolves with the card. */
 async function askForCard(socket: TestSocket, text: string) {

@@ -5,8 +5,7 @@ import { connectCrmTools } from '../../../server/agent/mcp-client.js';
 import { toToolSpec } from '../../../server/agent/tool-results.js';
 import { mcpToken } from '../../helpers/mcp.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
-import { visitorToken } from '../../helpers/tokens.js';
-import { ask, TestSocket } from '../../helpers/ws-client.js';
+import { ask, signIn, type TestSocket } from '../../helpers/ws-client.js';
 import { dbHash, rows } from '../mcp/support.js';
 import { call, calls, ScriptedModel, say } from './support/scripted-model.js';
 import { RecordingSink } from './support/sink.js';
@@ -26,12 +25,7 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-async function signedIn(sub: string): Promise<TestSocket> {
-  const socket = await TestSocket.open(server.url);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, sub) });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = (sub: string) => signIn(server, sub);
 
 /** Sends a message and waits for the turn's card (if any) or its reply, whichever comes first. */
 async function send(socket: TestSocket, text: string) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { visitorToken } from '../../helpers/tokens.js';
-import { ask, TestSocket } from '../../helpers/ws-client.js';
+import { ask, signIn, TestSocket } from '../../helpers/ws-client.js';
 
 // Tight limits so each abuse case trips within a test's time; the defaults are documented in
 // docs/operations.md and exercised by the other gateway tests.
@@ -22,12 +22,7 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-async function signedIn(sub: string, opts: { autoPong?: boolean } = {}): Promise<TestSocket> {
-  const socket = await TestSocket.open(server.url, opts);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, sub) });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = (sub: string, opts: { autoPong?: boolean } = {}) => signIn(server, sub, opts);
 
 async function anonymous(): Promise<TestSocket> {
   const socket = await TestSocket.open(server.url);

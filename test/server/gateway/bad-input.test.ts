@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { visitorToken } from '../../helpers/tokens.js';
-import { ask, TestSocket } from '../../helpers/ws-client.js';
+import { ask, signIn, TestSocket } from '../../helpers/ws-client.js';
 
 let server: TestServer;
 
@@ -13,12 +13,7 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-async function signedIn(): Promise<TestSocket> {
-  const socket = await TestSocket.open(server.url);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, 'cus_alice') });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = () => signIn(server, 'cus_alice');
 
 describe('bad input on the WebSocket', () => {
   it('answers malformed JSON with bad_json and keeps the connection (WS3)', async () => {

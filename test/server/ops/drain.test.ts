@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
-import { visitorToken } from '../../helpers/tokens.js';
-import { TestSocket } from '../../helpers/ws-client.js';
+import { removeDataDir, startServer } from '../../helpers/server.js';
+import { signIn, TestSocket } from '../../helpers/ws-client.js';
 
-async function signedIn(server: TestServer, sub: string): Promise<TestSocket> {
-  const socket = await TestSocket.open(server.url);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, sub) });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = signIn;
 
 /** A turn held in flight by a confirm card the visitor has not answered yet. */
 async function turnInFlight(socket: TestSocket) {

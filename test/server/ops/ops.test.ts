@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
-import { visitorToken } from '../../helpers/tokens.js';
-import { ask, TestSocket } from '../../helpers/ws-client.js';
+import { ask, signIn } from '../../helpers/ws-client.js';
 
 let server: TestServer;
 
@@ -15,12 +14,7 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-async function signedIn(target: TestServer, sub: string): Promise<TestSocket> {
-  const socket = await TestSocket.open(target.url);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(target.dataDir, sub) });
-  await socket.next('welcome');
-  return socket;
-}
+const signedIn = signIn;
 
 async function metrics(target: TestServer, token = 'metrics-secret'): Promise<string> {
   const res = await fetch(`${target.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
