@@ -13,6 +13,13 @@ export const SERVER_ERRORS = {
     message: 'The server is not ready (starting, draining or the database is unavailable).',
     status: 503,
   },
+  data_dir_missing: {
+    message: 'The data directory has no Deputy database or keys (the CLI never creates them).',
+  },
+  data_dir_newer: { message: 'The data directory was written by a newer version of Deputy.' },
+  data_dir_older: { message: 'The data directory needs migrating by this version of the server first.' },
+  backup_failed: { message: 'The backup or restore did not complete; nothing was replaced.' },
+  server_running: { message: 'The server is running on this data directory; stop it first.' },
   draining: { message: 'The server is shutting down and accepts no new chats.', status: 503 },
 } as const satisfies Record<string, { message: string; status?: number }>;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { DeputyError } from '../errors.js';
 
 /** The backend's EdDSA signing key for MCP tokens, and its public JWK for `/.well-known/jwks.json`. */
 export interface SigningKey {
@@ -17,8 +18,18 @@ function keysDir(dataDir: string): string {
   return dir;
 }
 
-/** Loads the MCP signing key from the data directory, generating it on first start. */
-export async function loadSigningKey(dataDir: string): Promise<SigningKey> {
+/**
+ * Loads the MCP signing key from the data directory, generating it on first start. With
+ * `create: false` (the CLI) a missing key is an error: a key minted elsewhere would sign tokens
+ * the running server refuses.
+ */
+export async function loadSigningKey(dataDir: string, opts: { create?: boolean } = {}): Promise<SigningKey> {
+  if (opts.create === false && !existsSync(path.join(dataDir, 'keys', 'mcp-signing.jwk.json'))) {
+    throw new DeputyError(
+      'data_dir_missing',
+      `${dataDir} holds no signing key (keys/mcp-signing.jwk.json): start the server once with this DEPUTY_DATA_DIR, or point DEPUTY_DATA_DIR at the server's data directory.`,
+    );
+  }
   const file = path.join(keysDir(dataDir), 'mcp-signing.jwk.json');
   let privateJwk: JWK;
   if (existsSync(file)) {

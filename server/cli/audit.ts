@@ -1,0 +1,44 @@
+import { AuditLog } from '../mcp/audit.js';
+import { openStore } from '../store/db.js';
+import { cliContext } from './context.js';
+import { type CliCommand, options, UsageError } from './io.js';
+
+/** `audit`: prints the MCP audit log, oldest first. */
+export const audit: CliCommand = {
+  name: 'audit',
+  usage: `  audit [--sub ID] [--since ISO] [--limit N] [--json]
+                                        print the MCP audit log, oldest first`,
+  async run(argv, io) {
+    const { values } = options(argv, {
+      sub: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.since !== undefined && Number.isNaN(Date.parse(values.since)))
+      throw new UsageError(`--since must be an ISO-8601 time, got "${values.since}"`);
+    const limit = values.limit === undefined ? 1000 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+    const { config } = await cliContext(io);
+    const store = await openStore(config.dataDir);
+    try {
+      const rows = await new AuditLog(store.db).query({
+        limit,
+        ...(values.sub ? { sub: values.sub } : {}),
+        ...(values.since ? { since: new Date(values.since).toISOString() } : {}),
+      });
+      for (const r of rows) {
+        if (values.json) {
+          io.out(JSON.stringify(r));
+          continue;
+        }
+        const result = r.error_code ? `${r.outcome}:${r.error_code}` : r.outcome;
+        const cols = [r.at, r.sub, r.client, r.tool, result, `${r.latency_ms}ms`, `[${r.scopes}]`, r.args];
+        io.out([...cols, `jti=${r.jti}`].join('  '));
+      }
+      if (!values.json) io.err(`${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}`);
+    } finally {
+      await store.close();
+    }
+  },
+};
