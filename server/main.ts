@@ -1,36 +1,72 @@
 import { bootApp } from './boot.js';
 import { DeputyError } from './errors.js';
 
-/** `npm start`: boot, listen, and drain on SIGTERM/SIGINT. */
+/** Exit status of a stop that did not drain: the shell's 128 + signal number. */
+const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_STATUS;
+
+/**
+ * `npm start` / `node dist/server/main.mjs`: boot, listen, and stop on SIGTERM/SIGINT.
+ *
+ * Exit status says how it stopped (docs/operations.md, "Stopping"): 0 after a complete drain;
+ * 130/143 when a signal came during start-up (nothing was served; start-up stops at its next
+ * step, and migrations are one transaction so none is left half-done) or when a second signal cut
+ * the drain short; 1 when start-up or the shutdown failed.
+ */
 async function main(): Promise<void> {
+  let signals = 0;
+  // Until the server is ready a signal only records itself: start-up ends at a safe point.
+  let onStop = (signal: StopSignal, count: number) => {
+    process.stderr.write(`[deputy] ${signal} during start-up: stopping before serving\n`);
+    if (count > 1) process.exit(SIGNAL_STATUS[signal]);
+    stopDuringStartup = signal;
+  };
+  let stopDuringStartup: StopSignal | null = null;
+  for (const signal of Object.keys(SIGNAL_STATUS) as StopSignal[]) {
+    process.on(signal, () => onStop(signal, ++signals));
+  }
+
   const { app, config } = await bootApp();
+  const stopUnready = async (signal: StopSignal) => {
+    app.log.warn({ signal }, 'stopped during start-up; nothing was served');
+    await app.close();
+    process.exit(SIGNAL_STATUS[signal]);
+  };
+  if (stopDuringStartup) return stopUnready(stopDuringStartup);
   await app.listen({ host: config.host, port: config.port });
+  if (stopDuringStartup) return stopUnready(stopDuringStartup);
   const sites = [...config.sites.keys()].join(', ');
   app.log.info(
     { configFile: config.configFile ?? null, sites },
     `Deputy is ready: ${app.deputy.selfUrl()}/ (demo logins: /?as=alice, /?as=bob, /?as=guest)`,
   );
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
+
+  onStop = (signal, count) => {
+    if (count > 1) {
+      // The operator insists: close now. Sockets still get 1012 and the database closes cleanly.
+      app.log.warn({ signal }, 'second signal: closing without waiting for turns in flight');
+      app.close().finally(() => process.exit(SIGNAL_STATUS[signal]));
+      setTimeout(() => process.exit(SIGNAL_STATUS[signal]), 5000).unref();
+      return;
+    }
     app.log.info({ signal, drainTimeoutMs: config.limits.drainTimeoutMs }, 'draining');
     // A hard stop well after the drain deadline, in case closing itself hangs.
-    const force = setTimeout(() => process.exit(1), config.limits.drainTimeoutMs + 10_000);
-    force.unref();
-    try {
-      // The drain runs before app.close(): turns in flight still reach the MCP server over HTTP.
-      const { finished } = await app.deputy.drain();
-      app.log.info({ finished }, 'drained; closing');
-      await app.close();
-      process.exit(0);
-    } catch (err) {
-      app.log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
+    setTimeout(() => process.exit(1), config.limits.drainTimeoutMs + 10_000).unref();
+    // The drain runs before app.close(): turns in flight still reach the MCP server over HTTP.
+    app.deputy
+      .drain()
+      .then(async ({ finished }) => {
+        app.log.info({ finished }, 'drained; closing');
+        await app.close();
+        app.log.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  signals = 0;
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, type SqliteDatabase, SqliteDialect } from 'kysely';
+import {
+  type DialectAdapter,
+  Kysely,
+  Migrator,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+} from 'kysely';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -26,7 +33,9 @@ export async function openStore(dataDir: string, fileName = 'deputy.sqlite'): Pr
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) {
@@ -39,6 +48,23 @@ export async function openStore(dataDir: string, fileName = 'deputy.sqlite'): Pr
     file,
     close: () => db.destroy(),
   };
+}
+
+/** Kysely's SQLite adapter claims no transactional DDL, although SQLite has it. */
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/**
+ * SQLite whose migrations run in one transaction: a process killed or stopped mid-migration
+ * leaves the schema as it was, never half-migrated (docs/operations.md, "Stopping").
+ */
+export class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlAdapter();
+  }
 }
 
 /** Enough for every distinct query Deputy issues; a full cache starts over rather than growing. */
