@@ -1,12 +1,11 @@
 // Widget weight: our loader, panel and total (gzip) from `npm run build`, against minimal usage of
-// two peers' web chats (@botpress/webchat, rasa-webchat) bundled with esbuild in the same run.
+// two peers' web chats (@botpress/webchat, rasa-webchat): their committed, dated sizes, or
+// re-measured with BENCH_PEERS=measure (bench/widget-peers.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { gzipBytes } from './lib/gzip.js';
 import { isMain, runAlone } from './lib/main.js';
-import { BENCH_DIR, type BenchResult, figure, newResult, ROOT } from './lib/results.js';
+import { type BenchResult, figure, newResult, ROOT } from './lib/results.js';
+import { peerSizes } from './widget-peers.js';
 import { measureWidget } from './widget-size.js';
 
 const KB = 1024;
@@ -35,60 +34,16 @@ async function measureOurs(): Promise<Ours> {
   return { loader: size.loader, panel: size.panel + size.css, total: size.total };
 }
 
-/** Bundles a peer's minimal embed (JS + CSS) with esbuild, minified for production, and weighs it. */
-async function bundlePeer(
-  entry: string,
-  extra: { alias?: Record<string, string>; css?: string[] } = {},
-): Promise<number> {
-  const out = await build({
-    entryPoints: [path.join(BENCH_DIR, 'peers', entry)],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    write: false,
-    outdir: 'out',
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-    loader: {
-      '.css': 'css',
-      '.woff': 'empty',
-      '.woff2': 'empty',
-      '.ttf': 'empty',
-      '.png': 'empty',
-      '.svg': 'empty',
-    },
-    ...(extra.alias ? { alias: extra.alias } : {}),
-  });
-  let bytes = 0;
-  for (const file of out.outputFiles) bytes += gzipBytes(file.contents);
-  for (const css of extra.css ?? []) bytes += gzipBytes(readFileSync(css));
-  return bytes;
-}
-
-async function measurePeers(): Promise<{ botpress: number; rasa: number }> {
-  const bp = path.join(ROOT, 'node_modules', '@botpress', 'webchat');
-  // @botpress/webchat needs React 19 (npm nests it there, as rasa-webchat's peer React 16 is hoisted):
-  // one React for the whole bundle, as an app using it would have.
-  const nested = (name: string) =>
-    existsSync(path.join(bp, 'node_modules', name)) ? path.join(bp, 'node_modules', name) : name;
-  const botpress = await bundlePeer('botpress.js', {
-    alias: { react: nested('react'), 'react-dom': nested('react-dom') },
-    css: [path.join(bp, 'dist', 'style.css')],
-  });
-  const rasa = await bundlePeer('rasa.js');
-  return { botpress, rasa };
-}
-
 /** The widget-weight benchmark (sizes are deterministic: one run). */
 export async function benchWidget(): Promise<BenchResult> {
   const started = performance.now();
   const ours = await measureOurs();
-  const peers = await measurePeers();
+  const result = newResult('widget', 'Widget weight', started);
+  const measured = await peerSizes(result.commit);
+  const peers = measured.gzipBytes;
   const kb = (n: number) => [Math.round((n / KB) * 100) / 100];
   return {
-    ...newResult('widget', 'Widget weight', started),
+    ...result,
     figures: [
       figure({
         id: 'widget.loader',
@@ -123,6 +78,9 @@ export async function benchWidget(): Promise<BenchResult> {
       'gzip level 9 of `npm run build` output (loader = widget.js; panel = the lazily loaded panel and styles chunks).',
       'Peers: a minimal embed of each (bench/peers/) bundled by esbuild (minified, production React, fonts/images',
       'excluded), JS plus the CSS the embed needs; sizes are deterministic, so one run.',
+      `Peer sizes measured ${measured.measuredAt} at ${measured.commit} (${Object.entries(measured.versions)
+        .map(([n, v]) => `${n} ${v}`)
+        .join(', ')}); BENCH_PEERS=measure re-measures them.`,
     ],
   };
 }
