@@ -18,6 +18,7 @@ export class Metrics {
   readonly modelErrors: Counter<'model' | 'retryable'>;
   readonly modelSeconds: Histogram<'model' | 'outcome'>;
   readonly budgetRefusals: Counter<'budget'>;
+  readonly tokenRefusals: Counter<'reason'>;
   readonly httpSeconds: Histogram<'route' | 'status'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -94,6 +95,12 @@ export class Metrics {
       name: 'deputy_budget_refusals_total',
       help: 'Visitor messages or model steps refused by a per-visitor budget',
       labelNames: ['budget'],
+      registers,
+    });
+    this.tokenRefusals = new Counter({
+      name: 'deputy_visitor_token_refusals_total',
+      help: 'Visitor tokens refused at hello, by reason (expired, bad_signature, wrong_audience, …)',
+      labelNames: ['reason'],
       registers,
     });
     this.httpSeconds = new Histogram({

@@ -18,26 +18,81 @@ export interface VisitorIdentity {
 
 export type VisitorTokenError = 'unauthorized' | 'token_expired';
 
+/**
+ * Why a visitor token was refused, for the log and `deputy_visitor_token_refusals_total` only: the
+ * widget is told just `unauthorized` or `token_expired`, so a forger learns nothing (A9, A11).
+ */
+export const REFUSAL_REASONS = [
+  'expired',
+  'bad_signature',
+  'wrong_audience',
+  'wrong_issuer',
+  'unknown_key_id',
+  'alg_not_allowed',
+  'bad_claims',
+  'keys_unavailable',
+  'malformed',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** The reason a jose (or our own) verification error stands for. */
+function reasonOf(err: unknown): RefusalReason {
+  if (err instanceof joseErrors.JWTExpired) return 'expired';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'alg_not_allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'unknown_key_id';
+  // The site's JWKS URL timed out, failed or served no usable key set.
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid)
+    return 'keys_unavailable';
+  if (err instanceof TypeError && /fetch/i.test(err.message)) return 'keys_unavailable';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'wrong_audience';
+    if (err.claim === 'iss') return 'wrong_issuer';
+    return 'bad_claims';
+  }
+  if (err instanceof ClaimsRefused) return 'bad_claims';
+  return 'malformed';
+}
+
+/** With several keys, the reason from the key that got furthest: a failed claim means the signature held. */
+const PRECEDENCE: readonly RefusalReason[] = [
+  'expired',
+  'wrong_audience',
+  'wrong_issuer',
+  'bad_claims',
+  'alg_not_allowed',
+  'unknown_key_id',
+  'bad_signature',
+  'keys_unavailable',
+  'malformed',
+];
+
+/** A token whose signature held but whose subject or lifetime Deputy refuses. */
+class ClaimsRefused extends Error {}
+
 const CLOCK_TOLERANCE_S = 5;
 const MAX_LIFETIME_S = 24 * 3600;
 const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
-/** Verifies a visitor token against the site's configured keys (DESIGN §3, RFC 8725). */
+/** Verifies a visitor token against the site's configured keys (docs/architecture.md §3, RFC 8725). */
 export async function verifyVisitorToken(
   site: SiteConfig,
   token: string,
   audience: string,
-): Promise<{ ok: true; identity: VisitorIdentity } | { ok: false; code: VisitorTokenError }> {
-  let expired = false;
+): Promise<
+  { ok: true; identity: VisitorIdentity } | { ok: false; code: VisitorTokenError; reason: RefusalReason }
+> {
+  let reason: RefusalReason = 'malformed';
   for (const key of site.visitorKeys) {
     try {
       const payload = await verifyWithKey(key, token, site.id, audience);
       return { ok: true, identity: identityFromPayload(site, payload) };
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) expired = true;
+      const r = reasonOf(err);
+      if (PRECEDENCE.indexOf(r) < PRECEDENCE.indexOf(reason)) reason = r;
     }
   }
-  return { ok: false, code: expired ? 'token_expired' : 'unauthorized' };
+  return { ok: false, code: reason === 'expired' ? 'token_expired' : 'unauthorized', reason };
 }
 
 async function verifyWithKey(
@@ -64,9 +119,9 @@ async function verifyWithKey(
   }
   // An MCP token (typ at+jwt) is never a visitor token (A9).
   if (typeof payload.sub !== 'string' || !SUB_PATTERN.test(payload.sub) || payload.sub.startsWith('anon:')) {
-    throw new Error('bad sub');
+    throw new ClaimsRefused('bad sub');
   }
-  if ((payload.exp ?? 0) - (payload.iat ?? 0) > MAX_LIFETIME_S) throw new Error('lifetime too long');
+  if ((payload.exp ?? 0) - (payload.iat ?? 0) > MAX_LIFETIME_S) throw new ClaimsRefused('lifetime too long');
   return payload;
 }
 

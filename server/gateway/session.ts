@@ -182,7 +182,9 @@ export class Session {
     if (frame.token) {
       const verified = await verifyVisitorToken(site, frame.token, this.deps.visitorAudience);
       if (!verified.ok) {
-        this.#log.info({ site: site.id, code: verified.code }, 'visitor token refused');
+        const { code, reason } = verified;
+        this.deps.metrics.tokenRefusals.inc({ reason });
+        this.#log.info({ site: site.id, code, reason }, `visitor token refused: ${reason}`);
         return this.close(verified.code);
       }
       identity = verified.identity;

@@ -308,8 +308,9 @@ describe('reconnecting', () => {
     expect(FakeSocket.all).toHaveLength(4);
   });
 
-  it('does not reconnect after 4401 and shows why', async () => {
+  it('does not reconnect after 4401 and shows why, naming the code in the console', async () => {
     vi.useFakeTimers();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { conv, events } = setup();
     const ws = await connected(conv);
     ws.receive({
@@ -322,6 +323,10 @@ describe('reconnecting', () => {
     expect(FakeSocket.all).toHaveLength(1);
     expect(conv.state.fatal).toBe('Your session has expired. Please reload the page.');
     expect(events.error?.map((e) => e.code)).toContain('token_expired');
+    expect(logged.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringMatching(/^\[Deputy\] token_expired: .*The server log says why/),
+    );
+    logged.mockRestore();
   });
 
   it('does not reconnect after 4403 (site or origin refused)', async () => {

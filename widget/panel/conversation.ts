@@ -379,6 +379,9 @@ export class Conversation {
     }
     if (isTransient(code)) return;
     if (FATAL.has(code)) {
+      // For the site's developer: the code to look up, and where the server says why.
+      const why = code === 'unauthorized' || code === 'token_expired' ? ' The server log says why.' : '';
+      console.error(`[Deputy] ${code}: ${message}${why}`);
       this.fatalMessage = message;
       return;
     }
