@@ -5,6 +5,7 @@ import { loadSigningKey } from './auth/keys.js';
 import { signMcpToken } from './auth/mcp-token.js';
 import { signVisitorToken } from './auth/visitor-token.js';
 import type { Config } from './config.js';
+import { OPERATOR_USAGE, OperatorUsageError, operatorCommand } from './console/cli.js';
 import { AuditLog } from './mcp/audit.js';
 import { buildMcpApp, mcpPortFromEnv } from './mcp/standalone.js';
 import { loadConfig } from './sites/load.js';
@@ -22,6 +23,7 @@ commands:
   audit [--sub ID] [--since ISO] [--limit N] [--json]
                                         print the MCP audit log, oldest first
   mcp                                   run the MCP server alone on MCP_PORT (default 3001)
+${OPERATOR_USAGE}
 
 scopes: ${SCOPES.join(', ')}
 `;
@@ -195,7 +197,7 @@ const mcp: Command = async (_argv, io) => {
   process.once('SIGINT', shutdown);
 };
 
-export const COMMANDS: Record<string, Command> = { seed, token, audit, mcp };
+export const COMMANDS: Record<string, Command> = { seed, token, audit, mcp, operator: operatorCommand };
 
 /**
  * Runs one CLI command and returns its exit code: 0, 2 for a usage mistake (with the usage text),
@@ -213,8 +215,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (err) {
     io.err(`[deputy] ${err instanceof Error ? err.message : String(err)}`);
-    if (err instanceof UsageError) io.err(`\n${USAGE}`);
-    return err instanceof UsageError ? 2 : 1;
+    const usage = err instanceof UsageError || err instanceof OperatorUsageError;
+    if (usage) io.err(`\n${USAGE}`);
+    return usage ? 2 : 1;
   }
 }
 
