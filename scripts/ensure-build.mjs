@@ -22,6 +22,12 @@ if (stale('dist/widget/widget.js', 'widget', 'shared', 'package-lock.json')) {
   console.log('[deputy] building the widget…');
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
 }
+if (stale('dist/console/index.html', 'console', 'shared', 'package-lock.json')) {
+  console.log('[deputy] building the operator console…');
+  execFileSync('npx', ['vite', 'build', '-c', 'vite.console.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
+}
 // The server bundle holds the dependencies too: a new lock file means a rebuild.
 if (stale('dist/server/main.mjs', 'server', 'shared', 'demo', 'package-lock.json')) {
   console.log('[deputy] building the server…');

@@ -73,6 +73,8 @@ export interface ConversationDetail {
   messages: MessageFrame[];
   notes: NoteView[];
   viewers: string[];
+  /** The assistant's tool calls in this conversation, from the MCP audit log. */
+  tools: { at: string; tool: string; outcome: string }[];
 }
 
 /** Server → console over the console WebSocket. */

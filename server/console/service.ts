@@ -69,16 +69,26 @@ export class ConsoleService {
   async detail(op: Operator, id: string): Promise<ConversationDetail | null> {
     const c = await this.find(op, id);
     if (!c) return null;
-    const [summary, messages, notes] = await Promise.all([
+    const [summary, messages, notes, tools] = await Promise.all([
       this.summary(c),
       this.d.conversations.since(id, 0, 1000),
       this.d.notes.list(id),
+      // The assistant's own calls; an operator's record reads (client console:…) are not its activity.
+      this.d.db
+        .selectFrom('audit_log')
+        .select(['at', 'tool', 'outcome'])
+        .where('cid', '=', id)
+        .where('client', 'not like', 'console:%')
+        .orderBy('id', 'asc')
+        .limit(200)
+        .execute(),
     ]);
     return {
       conversation: summary,
       messages: messages.map(messageFrame),
       notes: notes.map(noteView),
       viewers: this.d.consoles.viewers(op.siteId, id),
+      tools,
     };
   }
 

@@ -3,6 +3,7 @@
  * copy in step, and talks to the host (events, unread badge). No DOM here, so it is unit-tested with
  * a fake socket.
  */
+
 import type {
   ConfirmRequestFrame,
   ConfirmResultFrame,
@@ -24,6 +25,7 @@ import {
   withStream,
   withTool,
 } from './entries.js';
+import { personAnswers } from './handoff-state.js';
 import { isTransient, newClientId, Outbox } from './outbox.js';
 import { emptySaved, load, remove, type Saved, type StoredMessage, save, storageKey } from './storage.js';
 import { subjectOf, TokenSource } from './token.js';
@@ -317,6 +319,8 @@ export class Conversation {
 
   private onAck(clientId: string, seq: number, id: string): void {
     const item = this.outbox.ack(clientId);
+    // With a person answering, no bot reply will come: the next message need not wait for one.
+    if (personAnswers(this.saved.messages)) this.outbox.replied();
     if (item && !hasMessage(this.state.entries, id)) {
       this.state.entries = this.state.entries.filter(
         (e) => !(e.kind === 'pending' && e.clientId === clientId),
@@ -342,6 +346,7 @@ export class Conversation {
       ...(f.name ? { name: f.name } : {}),
     });
     if (f.role === 'operator') this.update({ typingName: null });
+    if (f.role === 'status') this.outbox.replied();
     if (f.role === 'assistant' || f.role === 'operator') {
       if (!this.open) this.setUnread(this.unread + 1);
       this.outbox.replied();
