@@ -38,6 +38,12 @@ if (stale('dist/widget/widget.js', 'widget', 'shared', 'package-lock.json')) {
   console.error('[deputy] building the widget…');
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: ['ignore', 2, 2] });
 }
+if (stale('dist/console/index.html', 'console', 'shared', 'package-lock.json')) {
+  console.log('[deputy] building the operator console…');
+  execFileSync('npx', ['vite', 'build', '-c', 'vite.console.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
+}
 // The server bundle holds the dependencies too: a new lock file means a rebuild.
 const serverSources = ['server', 'shared', 'demo', 'package-lock.json'];
 if (stale('dist/server/main.mjs', ...serverSources) || stale('dist/server/cli.mjs', ...serverSources)) {

@@ -4,16 +4,19 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VisitorAgent } from './agent/agent.js';
+import { connectCrmTools } from './agent/mcp-client.js';
 import type { ToolSpec } from './agent/model.js';
 import { createModel } from './agent/models/index.js';
 import type { SigningKey } from './auth/keys.js';
 import { McpTokenMinter } from './auth/mcp-token.js';
 import type { Config } from './config.js';
+import { buildConsole, consoleRoutes } from './console/plugin.js';
+import { TappedHub } from './console/tapped-hub.js';
 import { EmbeddedCrm } from './crm/embedded.js';
 import { SERVER_ERRORS } from './errors.js';
 import { VisitorBudgets } from './gateway/budgets.js';
 import { GatewayControl } from './gateway/control.js';
-import { ConversationHub } from './gateway/hub.js';
+import type { ConversationHub } from './gateway/hub.js';
 import { meterModel } from './gateway/model-metrics.js';
 import { gatewayRoutes } from './gateway/plugin.js';
 import { visitorKey } from './gateway/session.js';
@@ -73,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr?.port ?? config.port}`;
   };
   const mcpUrl = () => config.mcpUrl ?? `${selfUrl()}/mcp`;
-  const hub = new ConversationHub();
+  // The hub with a tap for the operator consoles (docs/architecture.md §10).
+  const hub = new TappedHub();
   const metrics = new Metrics();
   const control = new GatewayControl(hub);
   const drain = () => control.drain(config.limits.drainTimeoutMs);
@@ -126,11 +130,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ? undefined
     : (getToken: () => Promise<string>) => new InProcessTransport(getToken, mcpOptions);
 
+  const conversations = new ConversationStore(deps.store.db);
+  const people = buildConsole({ store: deps.store, config, hub, conversations, log: app.log });
   await app.register(gatewayRoutes, {
     sites: config.sites,
     visitorAudience: config.visitorAudience,
-    conversations: new ConversationStore(deps.store.db),
+    conversations,
     hub,
+    guard: people.handoff,
+    visitorTyping: (cid, on) => void people.service.visitorTyping(cid, on).catch(() => {}),
     createAgent: (identity, conversationId, locale) => {
       const phoneCountry = config.sites.get(identity.site)?.phoneCountry;
       const model =
@@ -138,8 +146,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         createModel(config.model, deps.env);
       // Every model step is charged to the visitor's per-minute budget.
       return new VisitorAgent(identity, conversationId, {
-        model: budgets.wrapModel(meterModel(model, metrics), visitorKey(identity), () =>
-          metrics.budgetRefusals.inc({ budget: 'model_calls' }),
+        model: people.handoff.guardModel(
+          budgets.wrapModel(meterModel(model, metrics), visitorKey(identity), () =>
+            metrics.budgetRefusals.inc({ budget: 'model_calls' }),
+          ),
+          conversationId,
         ),
         minter,
         mcpUrl,
@@ -157,6 +168,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     control,
   });
 
+  await app.register(consoleRoutes, {
+    parts: people,
+    config,
+    customers: {
+      signingKey: deps.signingKey,
+      issuer: selfUrl,
+      audience: mcpUrl,
+      connect: (getToken) =>
+        connectCrmTools(config.mcpUrl ?? ((t) => new InProcessTransport(t, mcpOptions)), getToken),
+    },
+  });
   await registerWidget(app);
   if (config.demo) {
     // Loaded only when wanted: a production deployment never serves the demo store.

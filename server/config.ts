@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { JWTVerifyGetKey } from 'jose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Scope } from '../shared/scopes.js';
+import type { OfficeHours } from './console/office-hours.js';
 import { DeputyError } from './errors.js';
 
 export type KeyAlg = 'EdDSA' | 'ES256' | 'RS256';
@@ -25,6 +26,8 @@ export interface SiteConfig {
   phoneCountry: CountryCode;
   /** The model answering this site's visitors (the global model when the site names none). */
   model: ModelName;
+  /** When operators answer; absent = whenever one is signed in (docs/console.md). */
+  officeHours?: OfficeHours;
 }
 
 export type ModelName = 'rules' | 'openai' | 'anthropic';

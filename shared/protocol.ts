@@ -48,7 +48,19 @@ export const ConfirmFrame = z.strictObject({
 });
 export type ConfirmFrame = z.infer<typeof ConfirmFrame>;
 
-export const ClientFrame = z.discriminatedUnion('type', [HelloFrame, VisitorMessageFrame, ConfirmFrame]);
+/** The visitor is typing (shown to the operator who owns the conversation). */
+export const VisitorTypingFrame = z.strictObject({
+  type: z.literal('typing'),
+  on: z.boolean(),
+});
+export type VisitorTypingFrame = z.infer<typeof VisitorTypingFrame>;
+
+export const ClientFrame = z.discriminatedUnion('type', [
+  HelloFrame,
+  VisitorMessageFrame,
+  ConfirmFrame,
+  VisitorTypingFrame,
+]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 // ---- server → widget -------------------------------------------------------------------------
@@ -64,13 +76,19 @@ export interface WelcomeFrame {
   resumed: boolean;
 }
 
-/** A stored message. Frames with `seq` are durable and replayed on resume. */
+/**
+ * A stored message. Frames with `seq` are durable and replayed on resume. `operator` is a person's
+ * reply (labelled with `name`); `status` is a handoff line whose `text` is a {@link StatusEvent}
+ * the widget words in its own locale.
+ */
 export interface MessageFrame {
   type: 'message';
   seq: number;
   id: string;
-  role: 'visitor' | 'assistant';
+  role: 'visitor' | 'assistant' | 'operator' | 'status';
   text: string;
+  /** The operator's display name (never an email), on `operator` and `status` messages. */
+  name?: string;
   /** ISO-8601 time the message was stored. */
   at: string;
   /** For visitor messages: the widget's client id, so the outbox can match it. */
@@ -90,6 +108,12 @@ export interface AckFrame {
 /** An assistant reply has started streaming. */
 export interface ReplyStartFrame {
   type: 'reply_start';
+  id: string;
+}
+
+/** A reply that stopped before any text (a person took the conversation): drop its draft. */
+export interface ReplyEndFrame {
+  type: 'reply_end';
   id: string;
 }
 
@@ -137,11 +161,26 @@ export interface ErrorFrame {
   retryAfterMs?: number;
 }
 
+/**
+ * Status lines of a handoff: a person joined or left, the visitor waits in the queue (text
+ * `queued:<minutes>`), or nobody is available (`offline`).
+ */
+export type StatusEvent = 'joined' | 'left' | 'resolved' | 'offline' | `queued:${number}`;
+
+/** Someone on the other side is typing: the bot's replies stream instead, so this is a person. */
+export interface TypingFrame {
+  type: 'typing';
+  name: string;
+  on: boolean;
+}
+
 export type ServerFrame =
+  | TypingFrame
   | WelcomeFrame
   | MessageFrame
   | AckFrame
   | ReplyStartFrame
+  | ReplyEndFrame
   | DeltaFrame
   | ToolFrame
   | ConfirmRequestFrame

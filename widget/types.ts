@@ -32,9 +32,12 @@ export interface WidgetConfig {
 export interface ChatMessageEvent {
   id: string;
   seq: number;
-  role: 'visitor' | 'assistant';
+  /** `operator`: a person from the team; `status`: a handoff line whose text is an event code. */
+  role: 'visitor' | 'assistant' | 'operator' | 'status';
   text: string;
   at: string;
+  /** The operator's display name, on operator and status messages. */
+  name?: string;
 }
 
 /** Events of `Deputy.on(event, fn)` and their payloads. */

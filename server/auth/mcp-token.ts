@@ -17,6 +17,8 @@ export interface McpTokenClaims {
   client?: string;
   /** The visitor's site (`site` claim): the MCP server takes the default phone country from it. */
   site?: string;
+  /** RFC 8693 actor: an operator reading a customer's record beside a conversation (§3). */
+  act?: { sub: string };
 }
 
 /** Signs one MCP access token: EdDSA, typ at+jwt, aud = the MCP server's canonical URL. */
@@ -32,6 +34,7 @@ export async function signMcpToken(
   };
   if (claims.cid) body.cid = claims.cid;
   if (claims.site) body.site = claims.site;
+  if (claims.act) body.act = { sub: claims.act.sub };
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })
     .setIssuer(opts.issuer)

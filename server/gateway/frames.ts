@@ -1,9 +1,9 @@
-import type { ServerFrame } from '../../shared/protocol.js';
+import type { MessageFrame } from '../../shared/protocol.js';
 import type { StoredMessage } from '../store/conversations.js';
 
 /** A stored message as the widget receives it (replayed on resume, broadcast when stored). */
-export function messageFrame(m: StoredMessage): ServerFrame {
-  const frame: ServerFrame = {
+export function messageFrame(m: StoredMessage): MessageFrame {
+  const frame: MessageFrame = {
     type: 'message',
     seq: m.seq,
     id: m.id,
@@ -12,5 +12,6 @@ export function messageFrame(m: StoredMessage): ServerFrame {
     at: m.created_at,
   };
   if (m.client_id) frame.clientId = m.client_id;
+  if (m.author) frame.name = m.author;
   return frame;
 }

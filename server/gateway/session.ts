@@ -23,7 +23,7 @@ import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
 import { sendPaced } from './paced-send.js';
 import { TokenBucket } from './rate-limit.js';
-import { answerTurn } from './turn.js';
+import { answerTurn, type TurnGuard } from './turn.js';
 
 export interface GatewayDeps {
   sites: Map<string, SiteConfig>;
@@ -37,6 +37,9 @@ export interface GatewayDeps {
   metrics: Metrics;
   budgets: VisitorBudgets;
   control: GatewayControl;
+  /** Handoff: whether the bot answers, and the visitor's typing shown to operators (server/console). */
+  guard?: TurnGuard;
+  visitorTyping?(conversationId: string, on: boolean): void;
 }
 
 /** What the upgrade established: the sites the page's origin may use, and who is connecting. */
@@ -166,6 +169,7 @@ export class Session {
     if (frame.type === 'hello') return this.#onHello(frame);
     if (!this.#conversation || !this.#identity) return this.#strike('hello_required');
     if (frame.type === 'message') return this.#onVisitorMessage(frame);
+    if (frame.type === 'typing') return this.deps.visitorTyping?.(this.#conversation.id, frame.on);
     if (!this.deps.hub.answerConfirm(this.#conversation.id, frame.confirmId, frame.accept)) {
       this.#strike('confirmation_unknown');
     }

@@ -16,6 +16,24 @@ export interface TurnDeps {
   metrics: Metrics;
   control: GatewayControl;
   log: FastifyBaseLogger;
+  /** Who answers: the bot, or a person (server/console/handoff.ts); absent = always the bot. */
+  guard?: TurnGuard;
+}
+
+/**
+ * The handoff seam (docs/architecture.md §10): the bot answers only conversations it owns. Checked
+ * before the turn, and a turn running when ownership moves is silenced (its signal aborted).
+ */
+export interface TurnGuard {
+  /** May the bot answer this visitor message? May hand the conversation to a person instead. */
+  beforeTurn(conversationId: string, visitorText: string): Promise<boolean>;
+  /** Registers a running turn; `silence` is called if a person takes the conversation meanwhile. */
+  track(conversationId: string, silence: () => void): () => void;
+  /** How the turn went: the fail-twice and outage triggers. */
+  afterTurn(
+    conversationId: string,
+    outcome: { reply: string; toolErrors: number } | { failed: string },
+  ): Promise<void>;
 }
 
 /**
@@ -28,20 +46,30 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
   const replyId = newId('msg');
   const started = performance.now();
   let replying = false;
+  let toolErrors = 0;
+  const silenced = new AbortController();
+  let untrack: (() => void) | undefined;
   try {
     const history = await deps.conversations.recent(conversationId, 20);
     // Already answered (a queued duplicate of a resumed turn, or two messages answered at once).
-    if (history.at(-1)?.role !== 'visitor') return;
+    const last = history.at(-1);
+    if (last?.role !== 'visitor') return;
+    if (deps.guard && !(await deps.guard.beforeTurn(conversationId, last.text))) return;
+    untrack = deps.guard?.track(conversationId, () => silenced.abort());
     hub.startReply(conversationId, replyId);
     replying = true;
     const sink = instrumentSink(deps.metrics, {
       delta: (text: string) => hub.appendReply(conversationId, text),
-      tool: (callId: string, name: string, label: string, status: 'running' | 'done' | 'error') =>
-        hub.broadcast(conversationId, { type: 'tool', callId, name, label, status }),
+      tool: (callId: string, name: string, label: string, status: 'running' | 'done' | 'error') => {
+        if (status === 'error') toolErrors++;
+        hub.broadcast(conversationId, { type: 'tool', callId, name, label, status });
+      },
       confirm: (card: { tool: string; summary: string; expiresAt: string }) =>
         hub.requestConfirm(conversationId, { confirmId: newId('cf'), ...card }),
     });
-    const text = await agent.reply(history, sink, deps.control.signal);
+    // Status lines ("Sam joined") are for the widget, never the model.
+    const transcript = history.filter((m) => m.role !== 'status');
+    const text = await agent.reply(transcript, sink, AbortSignal.any([deps.control.signal, silenced.signal]));
     // Stored before it is marked complete: the final message frame is the completion.
     const { message } = await deps.conversations.append(conversationId, {
       role: 'assistant',
@@ -52,7 +80,10 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     hub.broadcast(conversationId, messageFrame(message));
     deps.metrics.turns.inc({ outcome: 'ok' });
     deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
+    await deps.guard?.afterTurn(conversationId, { reply: text, toolErrors });
   } catch (err) {
+    if (silenced.signal.aborted && !deps.control.signal.aborted)
+      return keepSilent(deps, conversationId, replying);
     if (replying) hub.endReply(conversationId);
     const failure = turnFailure(err);
     deps.metrics.turns.inc({ outcome: failure.code });
@@ -66,5 +97,28 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
       ref,
       ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
     });
+    await deps.guard?.afterTurn(conversationId, { failed: failure.code }).catch(() => {});
+  } finally {
+    untrack?.();
+  }
+}
+
+/**
+ * A person took the conversation mid-turn: the bot stops. What the widget already saw of the reply
+ * is stored (it was said); an empty reply is closed with an empty delta-less end so nothing dangles.
+ */
+async function keepSilent(deps: TurnDeps, conversationId: string, replying: boolean): Promise<void> {
+  if (!replying) return;
+  const shown = deps.hub.inflight(conversationId);
+  deps.hub.endReply(conversationId);
+  if (shown?.text) {
+    const { message } = await deps.conversations.append(conversationId, {
+      role: 'assistant',
+      text: shown.text,
+      id: shown.id,
+    });
+    deps.hub.broadcast(conversationId, messageFrame(message));
+  } else if (shown) {
+    deps.hub.broadcast(conversationId, { type: 'reply_end', id: shown.id });
   }
 }

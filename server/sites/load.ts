@@ -95,6 +95,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       anonymousScopes: site.anonymousScopes,
       phoneCountry: site.phoneCountry as SiteConfig['phoneCountry'],
       model: site.model ?? model,
+      ...(site.officeHours ? { officeHours: site.officeHours } : {}),
     });
   }
   return {

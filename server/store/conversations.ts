@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { nowIso } from './db.js';
-import type { Database, MessagesTable } from './schema.js';
+import type { Database, MessageRole, MessagesTable } from './schema.js';
 
 export type StoredMessage = MessagesTable;
 
@@ -17,8 +17,10 @@ function newId(prefix: string): string {
 }
 
 export interface NewMessage {
-  role: 'visitor' | 'assistant';
+  role: MessageRole;
   text: string;
+  /** Operator replies and status lines: the operator's display name. */
+  author?: string;
   clientId?: string;
   id?: string;
 }
@@ -65,6 +67,7 @@ async function appendIn(
     text: msg.text,
     client_id: msg.clientId ?? null,
     created_at: now,
+    author: msg.author ?? null,
   };
   await trx.insertInto('messages').values(message).execute();
   return { message, duplicate: false };

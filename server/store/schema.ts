@@ -9,6 +9,10 @@ export interface Database {
   messages: MessagesTable;
   audit_log: AuditLogTable;
   confirmation_uses: ConfirmationUsesTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
+  conversation_notes: ConversationNotesTable;
+  operator_audit: OperatorAuditTable;
 }
 
 export interface CustomersTable {
@@ -55,17 +59,36 @@ export interface ConversationsTable {
   last_seq: number;
   created_at: string;
   updated_at: string;
+  /** Who answers (docs/architecture.md §10): the bot, nobody yet (queued), or one operator. */
+  owner?: Generated<ConversationOwner>;
+  operator_id?: string | null;
+  status?: Generated<'open' | 'resolved'>;
+  /** When the conversation joined the queue (longest waiting first). */
+  queued_at?: string | null;
+  handoff_reason?: string | null;
+  /** Consecutive turns the agent failed to help; two hand the conversation to a person. */
+  failures?: Generated<number>;
 }
+
+export type ConversationOwner = 'bot' | 'queue' | 'operator';
 
 export interface MessagesTable {
   id: string;
   conversation_id: string;
   seq: number;
-  role: 'visitor' | 'assistant';
+  role: MessageRole;
   text: string;
   client_id: string | null;
   created_at: string;
+  /** Operator messages and status lines: the operator's display name (never the email). */
+  author?: string | null | undefined;
 }
+
+/**
+ * `operator`: a person's reply; `status`: a line the widget shows ("Sam joined"), whose text is an
+ * event code, never shown to the model.
+ */
+export type MessageRole = 'visitor' | 'assistant' | 'operator' | 'status';
 
 export interface AuditLogTable {
   id: Generated<number>;
@@ -92,4 +115,44 @@ export interface ConfirmationUsesTable {
   /** Unix seconds after which the state is refused anyway, so the row may be purged. */
   expires_at: number;
   used_at: string;
+}
+
+export interface OperatorsTable {
+  id: string;
+  site_id: string;
+  email: string;
+  name: string;
+  role: 'agent' | 'admin';
+  /** `scrypt$N$r$p$salt$hash`, base64url parts. */
+  password_hash: string;
+  created_at: string;
+}
+
+export interface OperatorSessionsTable {
+  id_hash: string;
+  operator_id: string;
+  csrf: string;
+  /** Unix milliseconds. */
+  expires_at: number;
+  created_at: string;
+}
+
+/** Private notes and handoff summaries: never sent to the widget or the model (C5). */
+export interface ConversationNotesTable {
+  id: string;
+  conversation_id: string;
+  kind: 'note' | 'summary';
+  author: string;
+  text: string;
+  created_at: string;
+}
+
+export interface OperatorAuditTable {
+  id: Generated<number>;
+  at: string;
+  operator_id: string;
+  site_id: string;
+  action: string;
+  conversation_id: string | null;
+  outcome: string;
 }

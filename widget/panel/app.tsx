@@ -3,6 +3,7 @@ import type { PanelHost } from '../types.js';
 import type { Conversation } from './conversation.js';
 import { cleanText, type Entry, isTyping } from './entries.js';
 import { EntryView } from './entry-view.js';
+import { TypingLine } from './handoff-view.js';
 import { STRINGS, type Strings } from './i18n.js';
 
 const FULL_SCREEN = '(max-width: 639.98px)';
@@ -64,7 +65,7 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
   useEffect(() => conv.subscribe(() => rerender(undefined)), [conv]);
   const { config } = host;
   const t = STRINGS[config.locale];
-  const { entries, conn, fatal, visitorName } = conv.state;
+  const { entries, conn, fatal, visitorName, typingName } = conv.state;
   const full = useFullScreen();
   const panel = useRef<HTMLElement>(null);
   const log = useRef<HTMLDivElement>(null);
@@ -158,6 +159,7 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
         {entries.map((e: Entry) => (
           <EntryView key={e.key} entry={e} conv={conv} t={t} locale={config.locale} />
         ))}
+        {typingName && <TypingLine name={typingName} locale={config.locale} />}
         {isTyping(entries) && (
           <div class="typing" title={t.typing} aria-hidden="true">
             <span />
@@ -174,6 +176,7 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
           aria-label={t.message}
           placeholder={t.placeholder}
           onKeyDown={onInputKey}
+          onInput={() => conv.typed()}
           disabled={!!fatal}
         />
         <button type="submit" class="send" aria-label={t.send} disabled={!!fatal}>

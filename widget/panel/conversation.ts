@@ -3,6 +3,7 @@
  * copy in step, and talks to the host (events, unread badge). No DOM here, so it is unit-tested with
  * a fake socket.
  */
+
 import type {
   ConfirmRequestFrame,
   ConfirmResultFrame,
@@ -24,6 +25,7 @@ import {
   withStream,
   withTool,
 } from './entries.js';
+import { personAnswers } from './handoff-state.js';
 import { isTransient, newClientId, Outbox } from './outbox.js';
 import { emptySaved, load, remove, type Saved, type StoredMessage, save, storageKey } from './storage.js';
 import { subjectOf, TokenSource } from './token.js';
@@ -34,6 +36,8 @@ export interface ViewState {
   /** Why the chat stopped for good (4401/4403), shown instead of the composer. */
   fatal: string | null;
   visitorName: string | null;
+  /** A person (operator) typing to the visitor, by display name. */
+  typingName: string | null;
 }
 
 export interface ConversationDeps {
@@ -77,7 +81,13 @@ export class Conversation {
       this.conn.send({ type: 'message', clientId: item.clientId, text: item.text }),
     );
     this.outbox.load(this.saved.outbox);
-    this.state = { entries: this.restoredEntries(), conn: 'idle', fatal: null, visitorName: null };
+    this.state = {
+      entries: this.restoredEntries(),
+      conn: 'idle',
+      fatal: null,
+      visitorName: null,
+      typingName: null,
+    };
     this.tokens = new TokenSource(config, (token) => this.tokenRefreshed(token));
     this.conn = new Connection({
       url: config.wsUrl,
@@ -150,6 +160,15 @@ export class Conversation {
     if (subjectOf(token) !== this.sub) this.switchIdentity(subjectOf(token));
     this.conn.restart();
   }
+
+  /** The visitor typed: a person who owns the conversation sees it (one frame per 3 s at most). */
+  typed(): void {
+    const now = Date.now();
+    if (now - this.typingSent < 3000) return;
+    this.typingSent = now;
+    this.conn.send({ type: 'typing', on: true });
+  }
+  private typingSent = 0;
 
   /** Forgets the stored conversation and outbox (Deputy.shutdown()). */
   forget(): void {
@@ -267,6 +286,12 @@ export class Conversation {
       case 'error':
         this.onError(f);
         return;
+      case 'reply_end':
+        this.update({ entries: this.state.entries.filter((e) => !(e.kind === 'stream' && e.id === f.id)) });
+        return;
+      case 'typing':
+        this.update({ typingName: f.on ? f.name : null });
+        return;
     }
   }
 
@@ -294,6 +319,8 @@ export class Conversation {
 
   private onAck(clientId: string, seq: number, id: string): void {
     const item = this.outbox.ack(clientId);
+    // With a person answering, no bot reply will come: the next message need not wait for one.
+    if (personAnswers(this.saved.messages)) this.outbox.replied();
     if (item && !hasMessage(this.state.entries, id)) {
       this.state.entries = this.state.entries.filter(
         (e) => !(e.kind === 'pending' && e.clientId === clientId),
@@ -310,8 +337,17 @@ export class Conversation {
       }
     }
     if (hasMessage(this.state.entries, f.id)) return;
-    this.addMessage({ seq: f.seq, id: f.id, role: f.role, text: f.text, at: f.at });
-    if (f.role === 'assistant') {
+    this.addMessage({
+      seq: f.seq,
+      id: f.id,
+      role: f.role,
+      text: f.text,
+      at: f.at,
+      ...(f.name ? { name: f.name } : {}),
+    });
+    if (f.role === 'operator') this.update({ typingName: null });
+    if (f.role === 'status') this.outbox.replied();
+    if (f.role === 'assistant' || f.role === 'operator') {
       if (!this.open) this.setUnread(this.unread + 1);
       this.outbox.replied();
     }

@@ -37,7 +37,17 @@ export type Entry =
   | { kind: 'notice'; key: string; text: string };
 
 export function msgEntry(m: StoredMessage): Entry {
-  return { kind: 'msg', key: `m:${m.id}`, seq: m.seq, id: m.id, role: m.role, text: m.text, at: m.at };
+  const e: Entry = {
+    kind: 'msg',
+    key: `m:${m.id}`,
+    seq: m.seq,
+    id: m.id,
+    role: m.role,
+    text: m.text,
+    at: m.at,
+  };
+  if (m.name) e.name = m.name;
+  return e;
 }
 
 /** Inserts before the unacknowledged visitor messages, which always stay at the bottom. */

@@ -1,6 +1,7 @@
 import type { Locale } from '../types.js';
 import type { Conversation } from './conversation.js';
 import { cleanText, type Entry } from './entries.js';
+import { StatusLine } from './handoff-view.js';
 import { formatTime, type Strings } from './i18n.js';
 import { Markdown } from './markdown-view.js';
 
@@ -19,14 +20,22 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
   switch (e.kind) {
     case 'msg':
     case 'pending': {
-      const role = e.kind === 'msg' ? e.role : 'visitor';
+      if (e.kind === 'msg' && e.role === 'status')
+        return <StatusLine event={e.text} name={e.name} locale={locale} />;
+      const person = e.kind === 'msg' && e.role === 'operator' ? cleanText(e.name ?? '') : '';
+      const role = e.kind === 'msg' ? (e.role === 'operator' ? 'assistant' : e.role) : 'visitor';
       return (
         <div class={`row ${role}${e.kind === 'pending' ? ' pending' : ''}`}>
           <div class="bubble">
-            <span class="sr-only">{role === 'visitor' ? t.you : t.assistant}: </span>
+            {person && (
+              <span class="who" aria-hidden="true">
+                {person}
+              </span>
+            )}
+            <span class="sr-only">{role === 'visitor' ? t.you : person || t.assistant}: </span>
             {/* Its own dir="auto", so the localized "You:" label doesn't set the text's direction. */}
             <div dir="auto">
-              {role === 'assistant' ? <Markdown text={e.text} /> : <p>{cleanText(e.text)}</p>}
+              {role === 'assistant' && !person ? <Markdown text={e.text} /> : <p>{cleanText(e.text)}</p>}
             </div>
           </div>
           <div class="meta">

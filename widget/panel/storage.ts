@@ -5,9 +5,12 @@
 export interface StoredMessage {
   seq: number;
   id: string;
-  role: 'visitor' | 'assistant';
+  /** `operator`: a person's reply; `status`: a handoff line ("Sam joined"), its text an event code. */
+  role: 'visitor' | 'assistant' | 'operator' | 'status';
   text: string;
   at: string;
+  /** The operator's display name, on operator replies and status lines. */
+  name?: string;
 }
 
 export interface OutboxItem {

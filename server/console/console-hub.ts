@@ -1,0 +1,70 @@
+import type { ConsoleServerFrame } from '../../shared/console-protocol.js';
+import type { Operator } from './operators.js';
+
+/** One signed-in console socket. */
+export interface ConsoleClient {
+  operator: Operator;
+  /** The conversation it shows, for presence. */
+  viewing: string | null;
+  send(frame: ConsoleServerFrame): void;
+}
+
+/**
+ * The consoles connected to this process, by site: presence (who is online, who views what) and the
+ * fan-out of conversation events. Nothing here ever reaches a widget: notes and presence travel only
+ * on console sockets (C5).
+ */
+export class ConsoleHub {
+  readonly #bySite = new Map<string, Set<ConsoleClient>>();
+
+  join(client: ConsoleClient): () => void {
+    const site = client.operator.siteId;
+    let set = this.#bySite.get(site);
+    if (!set) {
+      set = new Set();
+      this.#bySite.set(site, set);
+    }
+    set.add(client);
+    this.publish(site, { type: 'presence', online: this.online(site) });
+    return () => {
+      set.delete(client);
+      if (set.size === 0) this.#bySite.delete(site);
+      this.publish(site, { type: 'presence', online: this.online(site) });
+      if (client.viewing) this.#viewersChanged(site, client.viewing);
+    };
+  }
+
+  /** Distinct operators of the site with a console open. */
+  online(siteId: string): number {
+    return new Set([...(this.#bySite.get(siteId) ?? [])].map((c) => c.operator.id)).size;
+  }
+
+  publish(siteId: string, frame: ConsoleServerFrame): void {
+    for (const c of this.#bySite.get(siteId) ?? []) {
+      try {
+        c.send(frame);
+      } catch {
+        // A broken console socket is cleaned up by its close handler.
+      }
+    }
+  }
+
+  view(client: ConsoleClient, conversationId: string | null): void {
+    const before = client.viewing;
+    client.viewing = conversationId;
+    const site = client.operator.siteId;
+    if (before && before !== conversationId) this.#viewersChanged(site, before);
+    if (conversationId) this.#viewersChanged(site, conversationId);
+  }
+
+  viewers(siteId: string, conversationId: string): string[] {
+    const names = [...(this.#bySite.get(siteId) ?? [])]
+      .filter((c) => c.viewing === conversationId)
+      .map((c) => c.operator.name);
+    return [...new Set(names)];
+  }
+
+  #viewersChanged(siteId: string, conversationId: string): void {
+    this.publish(siteId, { type: 'viewers', conversationId, names: this.viewers(siteId, conversationId) });
+  }
+}

@@ -1,0 +1,171 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { StatusEvent } from '../../shared/protocol.js';
+import { LOOP_REPLIES } from '../agent/loop.js';
+import type { Model } from '../agent/model.js';
+import { detectIntent } from '../agent/models/rules/intents.js';
+import { allStrings } from '../agent/models/rules/strings.js';
+import type { SiteConfig } from '../config.js';
+import { messageFrame } from '../gateway/frames.js';
+import type { ConversationHub } from '../gateway/hub.js';
+import type { TurnGuard } from '../gateway/turn.js';
+import type { ConversationStore } from '../store/conversations.js';
+import type { Database } from '../store/schema.js';
+import type { ConsoleHub } from './console-hub.js';
+import type { NoteStore } from './notes.js';
+import { withinOfficeHours } from './office-hours.js';
+import type { OwnershipStore } from './ownership.js';
+import { handoffSummary } from './summary.js';
+
+export interface HandoffDeps {
+  db: Kysely<Database>;
+  ownership: OwnershipStore;
+  notes: NoteStore;
+  conversations: ConversationStore;
+  hub: ConversationHub;
+  consoles: ConsoleHub;
+  sites: Map<string, SiteConfig>;
+  log: FastifyBaseLogger;
+  /** Publishes a conversation's new state to the consoles (server/console/plugin.ts). */
+  announce(conversationId: string, event?: 'queued'): Promise<void>;
+  now?: () => Date;
+}
+
+/** Minutes a person needs per conversation ahead, for the visitor's rough expected wait. */
+const MINUTES_PER_CONVERSATION = 3;
+
+/** Replies that mean the assistant did not help (in every locale of the rules model). */
+const UNHELPFUL = new Set<string>([LOOP_REPLIES.cap, ...allStrings().map((s) => s.outOfScope)]);
+
+/**
+ * Decides who answers (docs/architecture.md §10) and hands conversations to people: when the visitor
+ * asks (the rules model's intent, whatever model the site runs), when the assistant fails twice in a
+ * row, and on a model outage. Implements the gateway's TurnGuard.
+ */
+export class Handoff implements TurnGuard {
+  readonly #running = new Map<string, Set<() => void>>();
+
+  constructor(private readonly deps: HandoffDeps) {}
+
+  /** Someone can answer now: an operator of the site is online, within office hours. */
+  available(siteId: string): boolean {
+    const hours = this.deps.sites.get(siteId)?.officeHours;
+    return this.deps.consoles.online(siteId) > 0 && withinOfficeHours(hours, this.deps.now?.() ?? new Date());
+  }
+
+  /**
+   * Whether the bot may take a model step. While queued with nobody available the bot keeps the
+   * visitor company and offers a ticket (the existing flow); once a person can answer it stops.
+   */
+  async canBotAnswer(conversationId: string): Promise<boolean> {
+    const c = await this.deps.ownership.get(conversationId);
+    if (!c || c.owner === 'bot') return true;
+    return c.owner === 'queue' && !this.available(c.siteId);
+  }
+
+  /**
+   * The model, checked before every step (docs/architecture.md §10): when a person owns the
+   * conversation (taken on this node or another), the running turn is silenced instead.
+   */
+  guardModel(model: Model, conversationId: string): Model {
+    const self = this;
+    return {
+      name: model.name,
+      async *step(req, signal) {
+        if (!(await self.canBotAnswer(conversationId))) {
+          self.silence(conversationId);
+          throw new Error('a person owns this conversation');
+        }
+        yield* model.step(req, signal);
+      },
+    };
+  }
+
+  async beforeTurn(conversationId: string, visitorText: string): Promise<boolean> {
+    let c = await this.deps.ownership.get(conversationId);
+    if (!c) return true;
+    if (c.status === 'resolved' && (await this.deps.ownership.reopen(conversationId))) {
+      await this.deps.announce(conversationId);
+      c = { ...c, status: 'open' };
+    }
+    if (c.owner === 'operator') return false;
+    if (c.owner === 'queue') return !this.available(c.siteId);
+    if ((await detectIntent(visitorText)).kind === 'human') {
+      await this.request(conversationId, 'visitor_asked');
+      return !this.available(c.siteId);
+    }
+    return true;
+  }
+
+  track(conversationId: string, silence: () => void): () => void {
+    let set = this.#running.get(conversationId);
+    if (!set) {
+      set = new Set();
+      this.#running.set(conversationId, set);
+    }
+    set.add(silence);
+    return () => {
+      set.delete(silence);
+      if (set.size === 0) this.#running.delete(conversationId);
+    };
+  }
+
+  /** A person took the conversation: any turn still running for it stops. */
+  silence(conversationId: string): void {
+    for (const stop of this.#running.get(conversationId) ?? []) stop();
+  }
+
+  async afterTurn(
+    conversationId: string,
+    outcome: { reply: string; toolErrors: number } | { failed: string },
+  ): Promise<void> {
+    if ('failed' in outcome) {
+      if (outcome.failed === 'model_unavailable') await this.request(conversationId, 'model_outage');
+      return;
+    }
+    if (outcome.reply === LOOP_REPLIES.unavailable) return this.request(conversationId, 'model_outage');
+    const unhelpful = UNHELPFUL.has(outcome.reply) || outcome.toolErrors > 0;
+    const streak = await this.deps.ownership.countFailure(conversationId, unhelpful);
+    if (streak >= 2) await this.request(conversationId, 'agent_failed');
+  }
+
+  /**
+   * Bot → queue: the summary is stored as a private note, the visitor is told (expected wait, or
+   * that nobody is available), the consoles are notified. A second request while queued is a no-op.
+   */
+  async request(conversationId: string, reason: string): Promise<void> {
+    if (!(await this.deps.ownership.enqueue(conversationId, reason))) return;
+    const c = await this.deps.ownership.get(conversationId);
+    if (!c) return;
+    const summary = await handoffSummary(this.deps.db, conversationId, reason);
+    await this.deps.notes.add(conversationId, 'summary', 'Deputy', summary);
+    const status: StatusEvent = this.available(c.siteId)
+      ? `queued:${await this.#expectedWait(c.siteId)}`
+      : 'offline';
+    await this.status(conversationId, status);
+    await this.deps.announce(conversationId, 'queued');
+    this.deps.log.info({ conversationId, reason, status }, 'handoff requested');
+  }
+
+  /** Stores and broadcasts a status line for the widget ("Sam joined"). */
+  async status(conversationId: string, event: StatusEvent, name?: string): Promise<void> {
+    const { message } = await this.deps.conversations.append(conversationId, {
+      role: 'status',
+      text: event,
+      ...(name ? { author: name } : {}),
+    });
+    this.deps.hub.broadcast(conversationId, messageFrame(message));
+  }
+
+  async #expectedWait(siteId: string): Promise<number> {
+    const queued = await this.deps.db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('site_id', '=', siteId)
+      .where('owner', '=', 'queue')
+      .executeTakeFirst();
+    const online = Math.max(1, this.deps.consoles.online(siteId));
+    const ahead = Math.max(1, Number(queued?.n ?? 1));
+    return Math.min(60, Math.max(1, Math.ceil((ahead * MINUTES_PER_CONVERSATION) / online)));
+  }
+}

@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ServerFrame } from '../../shared/protocol.js';
+import type { Config } from '../config.js';
+import { projectRoot } from '../paths.js';
+import type { ConversationStore } from '../store/conversations.js';
+import type { Store } from '../store/db.js';
+import { ConsoleHub } from './console-hub.js';
+import type { CustomerReaderDeps } from './customer.js';
+import { Handoff } from './handoff.js';
+import { NoteStore, OperatorAudit } from './notes.js';
+import { OperatorStore } from './operators.js';
+import { OwnershipStore } from './ownership.js';
+import { consoleApi } from './routes.js';
+import { ConsoleService } from './service.js';
+import { SessionStore } from './sessions.js';
+import { SignInLimiter } from './signin-limit.js';
+import { consoleSocket } from './socket.js';
+import type { TappedHub } from './tapped-hub.js';
+
+/** The demo operator (docs/console.md): exists only in demo mode. */
+export const DEMO_OPERATOR = {
+  email: 'sam@northwind.example',
+  name: 'Sam',
+  password: 'deputy-demo-sam',
+} as const;
+
+export interface ConsoleParts {
+  handoff: Handoff;
+  consoles: ConsoleHub;
+  service: ConsoleService;
+}
+
+/**
+ * Builds the people side (docs/architecture.md §10): stores, the handoff guard the gateway asks
+ * before every turn, the console hub fed by the conversation hub's tap. Routes come separately.
+ */
+export function buildConsole(deps: {
+  store: Store;
+  config: Config;
+  hub: TappedHub;
+  conversations: ConversationStore;
+  log: FastifyBaseLogger;
+}): ConsoleParts & { operators: OperatorStore; sessions: SessionStore } {
+  const db = deps.store.db;
+  const operators = new OperatorStore(db);
+  const ownership = new OwnershipStore(db);
+  const notes = new NoteStore(db);
+  const consoles = new ConsoleHub();
+  let service: ConsoleService | null = null;
+  const handoff = new Handoff({
+    db,
+    ownership,
+    notes,
+    conversations: deps.conversations,
+    hub: deps.hub,
+    consoles,
+    sites: deps.config.sites,
+    log: deps.log,
+    announce: (id, event) => service?.announce(id, event) ?? Promise.resolve(),
+  });
+  service = new ConsoleService({
+    db,
+    operators,
+    ownership,
+    notes,
+    audit: new OperatorAudit(db),
+    conversations: deps.conversations,
+    hub: deps.hub,
+    consoles,
+    handoff,
+  });
+  const svc = service;
+  const siteOf = new Map<string, string>();
+  deps.hub.tap = (conversationId: string, frame: ServerFrame) => {
+    void (async () => {
+      let site = siteOf.get(conversationId);
+      if (!site) {
+        site = (await ownership.get(conversationId))?.siteId;
+        if (!site) return;
+        if (siteOf.size > 50_000) siteOf.clear();
+        siteOf.set(conversationId, site);
+      }
+      if (frame.type === 'tool') consoles.publish(site, { type: 'tool', conversationId, tool: frame });
+      if (frame.type !== 'message') return;
+      consoles.publish(site, { type: 'message', conversationId, message: frame });
+      if (frame.role === 'visitor') await svc.announce(conversationId, 'visitor_message');
+    })().catch((err: unknown) => deps.log.warn({ err }, 'console delivery failed'));
+  };
+  return { handoff, consoles, service, operators, sessions: new SessionStore(db, operators) };
+}
+
+/** Registers `/console` (the built UI), its API and its WebSocket. */
+export async function consoleRoutes(
+  app: FastifyInstance,
+  opts: { parts: ReturnType<typeof buildConsole>; config: Config; customers: CustomerReaderDeps },
+): Promise<void> {
+  const { parts, config } = opts;
+  if (config.demo) await ensureDemoOperator(parts.operators, app.log);
+  await consoleApi(app, {
+    operators: parts.operators,
+    sessions: parts.sessions,
+    service: parts.service,
+    limiter: new SignInLimiter(),
+    customers: opts.customers,
+    secure: (req) => req.protocol === 'https' || (config.publicUrl ?? '').startsWith('https:'),
+  });
+  await consoleSocket(app, { sessions: parts.sessions, consoles: parts.consoles, service: parts.service });
+  const dist = path.join(projectRoot(), 'dist', 'console');
+  if (!existsSync(path.join(dist, 'index.html'))) {
+    app.log.warn('dist/console is missing: run `npm run build` to serve the operator console');
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: path.join(dist, 'assets'),
+    prefix: '/console/assets/',
+    decorateReply: false,
+    index: false,
+  });
+  const page = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    reply
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+      .header('x-frame-options', 'DENY')
+      .type('text/html; charset=utf-8');
+    return reply.send(
+      await import('node:fs/promises').then((fs) => fs.readFile(path.join(dist, 'index.html'))),
+    );
+  };
+  app.get('/console', page);
+  app.get('/console/', page);
+}
+
+async function ensureDemoOperator(operators: OperatorStore, log: FastifyBaseLogger): Promise<void> {
+  if (await operators.find('demo', DEMO_OPERATOR.email)) return;
+  await operators.add({ siteId: 'demo', role: 'admin', ...DEMO_OPERATOR });
+  log.debug('demo operator created');
+}
