@@ -7,14 +7,19 @@ import { type CliCommand, options, UsageError } from './io.js';
 
 /** Runs SQLite's integrity check on a database file; throws unless it answers "ok". */
 export function checkIntegrity(file: string): void {
-  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  let result: unknown;
   try {
-    const result = db.pragma('integrity_check', { simple: true });
-    if (result !== 'ok')
-      throw new DeputyError('backup_failed', `${file} failed its integrity check: ${result}`);
-  } finally {
-    db.close();
+    const db = new SQLite(file, { readonly: true, fileMustExist: true });
+    try {
+      result = db.pragma('integrity_check', { simple: true });
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    throw new DeputyError('backup_failed', `${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (result !== 'ok')
+    throw new DeputyError('backup_failed', `${file} failed its integrity check: ${result}`);
 }
 
 /**
