@@ -9,7 +9,7 @@ import { AuditLog } from './mcp/audit.js';
 import { buildMcpApp, mcpPortFromEnv } from './mcp/standalone.js';
 import { loadConfig } from './sites/load.js';
 import { openStore } from './store/db.js';
-import { isEmpty, seedDemo } from './store/seed.js';
+import { isEmpty, runsDemoCrm, seedDemo } from './store/seed.js';
 
 const USAGE = `usage: npm run deputy -- <command>
 
@@ -177,7 +177,7 @@ const mcp: Command = async (_argv, io) => {
   const config = await loadConfig(io.env);
   const port = mcpPortFromEnv(io.env);
   const store = await openStore(config.dataDir);
-  if (await isEmpty(store)) await seedDemo(store);
+  if (runsDemoCrm(config) && (await isEmpty(store))) await seedDemo(store);
   const signingKey = await loadSigningKey(config.dataDir);
   const app = await buildMcpApp(config, { store, signingKey });
   app.addHook('onClose', async () => store.close());

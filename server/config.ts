@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { JWTVerifyGetKey } from 'jose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Scope } from '../shared/scopes.js';
+import type { CrmConfig } from './crm/config.js';
 import { DeputyError } from './errors.js';
 
 export type KeyAlg = 'EdDSA' | 'ES256' | 'RS256';
@@ -25,6 +26,8 @@ export interface SiteConfig {
   phoneCountry: CountryCode;
   /** The model answering this site's visitors (the global model when the site names none). */
   model: ModelName;
+  /** The CRM this site's customers live in, secrets resolved (docs/architecture.md §11); embedded when unset. */
+  crm?: CrmConfig;
 }
 
 export type ModelName = 'rules' | 'openai' | 'anthropic';

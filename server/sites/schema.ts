@@ -2,6 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { SCOPES } from '../../shared/scopes.js';
 import { DEFAULT_LIMITS, type Limits, MODELS } from '../config.js';
+import { CrmSchema } from '../crm/config.js';
 
 /**
  * The schema of `deputy.config.json` (docs/operations.md). One schema, two uses: boot validates the
@@ -84,6 +85,7 @@ export const SiteSchema = z.strictObject({
     .refine((c) => isSupportedCountry(c), 'must be an ISO 3166 country code such as US or GB')
     .default('US'),
   model: z.enum(MODELS).optional(),
+  crm: CrmSchema.describe("The CRM this site's customers live in (docs/crm.md); embedded by default"),
 });
 export type SiteEntry = z.infer<typeof SiteSchema>;
 
