@@ -6,6 +6,8 @@ import type { CrmConfig, CrmType } from './config.js';
 import { EmbeddedCrm } from './embedded.js';
 import type { CrmHttpDeps } from './http/client.js';
 import { HubSpotCrm } from './hubspot/adapter.js';
+import { SalesforceCrm } from './salesforce/adapter.js';
+import { ZendeskCrm } from './zendesk/adapter.js';
 
 /** One site's CRM as the MCP tools use it. */
 export interface SiteCrm {
@@ -30,8 +32,10 @@ export function createAdapter(
       return new EmbeddedCrm(db, siteId);
     case 'hubspot':
       return new HubSpotCrm(crm, { ...http, siteId });
-    default:
-      throw new Error(`CRM type ${crm.type} is not built yet`);
+    case 'salesforce':
+      return new SalesforceCrm(crm, { ...http, siteId });
+    case 'zendesk':
+      return new ZendeskCrm(crm, { ...http, siteId });
   }
 }
 

@@ -49,6 +49,9 @@ export const listMyTickets = defineTool({
       limit: args.limit ?? 10,
       ...(args.status ? { status: args.status } : {}),
     });
+    // No tickets may mean no record: only then is the customer looked up (one request saved otherwise).
+    if (tickets.length === 0 && !caller.staff && !(await crm.getCustomer(customerId)))
+      return failure('customer_unknown');
     return success({
       tickets: tickets.map((t) => ({
         ticket_id: t.id,
