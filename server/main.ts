@@ -1,15 +1,13 @@
 import { bootApp } from './boot.js';
 import { DeputyError } from './errors.js';
+import { readyMessage } from './sites/ready.js';
 
 /** `npm start`: boot, listen, and drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const { app, config } = await bootApp();
   await app.listen({ host: config.host, port: config.port });
   const sites = [...config.sites.keys()].join(', ');
-  app.log.info(
-    { configFile: config.configFile ?? null, sites },
-    `Deputy is ready: ${app.deputy.selfUrl()}/ (demo logins: /?as=alice, /?as=bob, /?as=guest)`,
-  );
+  app.log.info({ configFile: config.configFile ?? null, sites }, readyMessage(config, app.deputy.selfUrl()));
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
