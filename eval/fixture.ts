@@ -93,13 +93,14 @@ export async function installFixture(db: Kysely<Database>): Promise<void> {
     await trx.deleteFrom('confirmation_uses').execute();
     await trx
       .insertInto('customers')
-      .values(CUSTOMERS.map((c) => ({ ...c, created_at: STAMP, updated_at: STAMP })))
+      .values(CUSTOMERS.map((c) => ({ ...c, site_id: 'demo', created_at: STAMP, updated_at: STAMP })))
       .execute();
     await trx
       .insertInto('tickets')
       .values(
         TICKETS.map((row, i) => ({
           ...row,
+          site_id: 'demo',
           created_at: STAMP,
           updated_at: `2026-11-${String(2 + i).padStart(2, '0')}T10:00:00.000Z`,
         })),
@@ -107,7 +108,7 @@ export async function installFixture(db: Kysely<Database>): Promise<void> {
       .execute();
     await trx
       .insertInto('ticket_comments')
-      .values(COMMENTS.map((c) => ({ ...c, created_at: STAMP })))
+      .values(COMMENTS.map((c) => ({ ...c, site_id: 'demo', created_at: STAMP })))
       .execute();
   });
 }

@@ -12,7 +12,8 @@ import { McpTokenMinter } from './auth/mcp-token.js';
 import type { Config } from './config.js';
 import { buildConsole, consoleRoutes } from './console/plugin.js';
 import { TappedHub } from './console/tapped-hub.js';
-import { EmbeddedCrm } from './crm/embedded.js';
+import { CrmMetrics } from './crm/http/metrics.js';
+import { buildCrmRegistry } from './crm/registry.js';
 import { SERVER_ERRORS } from './errors.js';
 import { VisitorBudgets } from './gateway/budgets.js';
 import { GatewayControl } from './gateway/control.js';
@@ -83,7 +84,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const drain = () => control.drain(config.limits.drainTimeoutMs);
   app.decorate('deputy', { config, store: deps.store, selfUrl, mcpUrl, hub, metrics, drain });
 
-  const crm = new EmbeddedCrm(deps.store.db);
+  // One CRM per site, built once (docs/architecture.md §11); the MCP server picks one per token.
+  const crms = await buildCrmRegistry(config, deps.store.db, {
+    log: app.log,
+    metrics: new CrmMetrics(metrics.registry),
+  });
   const minter = new McpTokenMinter(deps.signingKey, selfUrl, mcpUrl);
   // One model per name in use: sites may each name their own (DESIGN §3 sites configuration).
   const models = new Map(
@@ -119,7 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     issuer: selfUrl,
     resourceUrl: mcpUrl,
     log: app.log,
-    crm,
+    crms,
   });
   await app.register(mcpRoutes, mcpOptions);
   // The embedded default reaches its own MCP server in process (DESIGN §7): the same verifier checks

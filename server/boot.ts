@@ -5,11 +5,11 @@ import type { Config } from './config.js';
 import type { LogStream } from './logging.js';
 import { loadConfig } from './sites/load.js';
 import { openStore } from './store/db.js';
-import { isEmpty, seedDemo } from './store/seed.js';
+import { isEmpty, runsDemoCrm, seedDemo } from './store/seed.js';
 
 /**
  * Everything `npm start` does before listening: configuration (validated, failing with a message
- * naming the bad field), the database (migrated, seeded with the demo CRM on first start), the keys
+ * naming the bad field), the database (migrated, seeded with the demo CRM on first start, in demo mode only), the keys
  * in the data directory, and the app.
  */
 export async function bootApp(
@@ -18,7 +18,7 @@ export async function bootApp(
 ): Promise<{ app: FastifyInstance; config: Config }> {
   const config = await loadConfig(env);
   const store = await openStore(config.dataDir);
-  if (await isEmpty(store)) await seedDemo(store);
+  if (runsDemoCrm(config) && (await isEmpty(store))) await seedDemo(store);
   const signingKey = await loadSigningKey(config.dataDir);
   const app = await buildApp(config, {
     store,

@@ -3,6 +3,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Scope } from '../shared/scopes.js';
 import type { OfficeHours } from './console/office-hours.js';
+import type { CrmConfig } from './crm/config.js';
 import { DeputyError } from './errors.js';
 
 export type KeyAlg = 'EdDSA' | 'ES256' | 'RS256';
@@ -28,6 +29,8 @@ export interface SiteConfig {
   model: ModelName;
   /** When operators answer; absent = whenever one is signed in (docs/console.md). */
   officeHours?: OfficeHours;
+  /** The CRM this site's customers live in, secrets resolved (docs/architecture.md §11); embedded when unset. */
+  crm?: CrmConfig;
 }
 
 export type ModelName = 'rules' | 'openai' | 'anthropic';

@@ -1,5 +1,6 @@
 import { bootApp } from './boot.js';
 import { DeputyError } from './errors.js';
+import { readyMessage } from './sites/ready.js';
 
 /** Exit status of a stop that did not drain: the shell's 128 + signal number. */
 const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -36,10 +37,7 @@ async function main(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   if (stopDuringStartup) return stopUnready(stopDuringStartup);
   const sites = [...config.sites.keys()].join(', ');
-  app.log.info(
-    { configFile: config.configFile ?? null, sites },
-    `Deputy is ready: ${app.deputy.selfUrl()}/ (demo logins: /?as=alice, /?as=bob, /?as=guest)`,
-  );
+  app.log.info({ configFile: config.configFile ?? null, sites }, readyMessage(config, app.deputy.selfUrl()));
 
   onStop = (signal, count) => {
     if (count > 1) {

@@ -52,6 +52,8 @@ export class VisitorAgent {
       scopes: this.identity.scopes,
       cid: this.conversationId,
       site: this.identity.site,
+      // Only a verified visitor token's email: sites with identity "email" find the customer by it.
+      ...(this.identity.email && !this.identity.anonymous ? { email: this.identity.email } : {}),
     };
     const tools = await connectCrmTools(this.deps.transport ?? this.deps.mcpUrl(), () =>
       this.deps.minter.tokenFor(claims),

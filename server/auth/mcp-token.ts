@@ -19,6 +19,8 @@ export interface McpTokenClaims {
   site?: string;
   /** RFC 8693 actor: an operator reading a customer's record beside a conversation (§3). */
   act?: { sub: string };
+  /** The visitor's verified email (`email` claim), for sites that find customers by email. */
+  email?: string;
 }
 
 /** Signs one MCP access token: EdDSA, typ at+jwt, aud = the MCP server's canonical URL. */
@@ -35,6 +37,7 @@ export async function signMcpToken(
   if (claims.cid) body.cid = claims.cid;
   if (claims.site) body.site = claims.site;
   if (claims.act) body.act = { sub: claims.act.sub };
+  if (claims.email) body.email = claims.email;
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })
     .setIssuer(opts.issuer)
@@ -62,7 +65,7 @@ export class McpTokenMinter {
   async tokenFor(visitor: McpTokenClaims): Promise<string> {
     // These tokens are minted for visitors: staff authority is never granted from one (S7).
     const claims = { ...visitor, scopes: visitor.scopes.filter((s) => s !== 'crm.any') };
-    const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.site ?? ''}\n${claims.scopes.join(' ')}`;
+    const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.site ?? ''}\n${claims.email ?? ''}\n${claims.scopes.join(' ')}`;
     const now = Date.now() / 1000;
     const hit = this.#cache.get(cacheKey);
     if (hit && hit.exp - REFRESH_MARGIN_S > now) return hit.token;

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, TicketCommentsTable, TicketsTable } from '../store/schema.js';
 import type {
+  CommonStatus,
   CrmAdapter,
   Customer,
   NewComment,
@@ -9,17 +10,28 @@ import type {
   TicketComment,
   TicketStatus,
 } from './adapter.js';
+import { EMBEDDED_TICKET_ID } from './ticket-id.js';
 
 /** New tickets are numbered above the demo range so a demo id never changes meaning. */
 const FIRST_NEW_TICKET = 3001;
 
+const STATES: Record<TicketStatus, { state: CommonStatus; label: string }> = {
+  open: { state: 'in_progress', label: 'Open' },
+  pending: { state: 'waiting_on_customer', label: 'Waiting on you' },
+  solved: { state: 'resolved', label: 'Solved' },
+  closed: { state: 'closed', label: 'Closed' },
+};
+
 function toTicket(row: Selectable<TicketsTable>): Ticket {
+  const { state, label } = STATES[row.status];
   return {
     id: row.id,
     customerId: row.customer_id,
     subject: row.subject,
     description: row.description,
     status: row.status,
+    state,
+    statusLabel: label,
     priority: row.priority,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -27,60 +39,66 @@ function toTicket(row: Selectable<TicketsTable>): Ticket {
 }
 
 function toComment(r: Selectable<TicketCommentsTable>): TicketComment {
-  return { id: r.id, ticketId: r.ticket_id, author: r.author, body: r.body, createdAt: r.created_at };
+  return { id: String(r.id), ticketId: r.ticket_id, author: r.author, body: r.body, createdAt: r.created_at };
 }
 
 function since(windowMs: number): string {
   return new Date(Date.now() - windowMs).toISOString();
 }
 
-async function duplicateTicket(db: Kysely<Database>, t: NewTicket): Promise<Ticket | null> {
-  if (t.idempotencyKey) {
-    const same = await db
-      .selectFrom('tickets')
-      .selectAll()
-      .where('customer_id', '=', t.customerId)
-      .where('idempotency_key', '=', t.idempotencyKey)
-      .executeTakeFirst();
-    if (same) return toTicket(same);
-  }
-  const recent = await db
-    .selectFrom('tickets')
-    .selectAll()
-    .where('customer_id', '=', t.customerId)
-    .where('created_at', '>=', since(t.dedupeWindowMs))
-    .where('subject', '=', t.subject)
-    .where('description', '=', t.description)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
-  return recent ? toTicket(recent) : null;
-}
-
 /**
- * The default CRM: customers and tickets in Deputy's own SQLite database. Every value reaches SQL as a
- * bound parameter (Kysely), never spliced into the query text (F1).
+ * The default CRM: customers and tickets in Deputy's own SQLite database, one instance per site, every
+ * query scoped to that site (docs/threat-model.md S3: the same `sub` on two sites is two customers).
+ * Every value reaches SQL as a bound parameter (Kysely), never spliced into the query text (F1).
  */
 export class EmbeddedCrm implements CrmAdapter {
   readonly name = 'embedded';
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly siteId: string = 'demo',
+  ) {}
 
   async getCustomer(customerId: string): Promise<Customer | null> {
     const row = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
+      .where('site_id', '=', this.siteId)
       .where('id', '=', customerId)
       .executeTakeFirst();
     return row ?? null;
   }
 
+  async findCustomerByEmail(email: string): Promise<Customer | null> {
+    const rows = await this.db
+      .selectFrom('customers')
+      .select(['id', 'name', 'email', 'phone'])
+      .where('site_id', '=', this.siteId)
+      .where(sql`lower(email)`, '=', email.toLowerCase())
+      .where('id', 'not like', 'anon:%')
+      .limit(2)
+      .execute();
+    // Two records with one email: which one is the visitor is unknowable, so neither.
+    return rows.length === 1 ? (rows[0] ?? null) : null;
+  }
+
   async getTicket(ticketId: string): Promise<Ticket | null> {
-    const row = await this.db.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+    if (!EMBEDDED_TICKET_ID.test(ticketId)) return null;
+    const row = await this.db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('site_id', '=', this.siteId)
+      .where('id', '=', ticketId)
+      .executeTakeFirst();
     return row ? toTicket(row) : null;
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
-    let q = this.db.selectFrom('tickets').selectAll().where('customer_id', '=', customerId);
+    let q = this.db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('site_id', '=', this.siteId)
+      .where('customer_id', '=', customerId);
     if (opts.status) q = q.where('status', '=', opts.status);
     const rows = await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
     return rows.map(toTicket);
@@ -90,6 +108,7 @@ export class EmbeddedCrm implements CrmAdapter {
     const rows = await this.db
       .selectFrom('ticket_comments')
       .selectAll()
+      .where('site_id', '=', this.siteId)
       .where('ticket_id', '=', ticketId)
       .orderBy('id', 'desc')
       .limit(limit)
@@ -105,6 +124,7 @@ export class EmbeddedCrm implements CrmAdapter {
       const row = await trx
         .selectFrom('customers')
         .select(['id', 'name', 'email', 'phone'])
+        .where('site_id', '=', this.siteId)
         .where('id', '=', customerId)
         .executeTakeFirst();
       if (!row) return null;
@@ -112,6 +132,7 @@ export class EmbeddedCrm implements CrmAdapter {
       await trx
         .updateTable('customers')
         .set({ phone, updated_at: new Date().toISOString() })
+        .where('site_id', '=', this.siteId)
         .where('id', '=', customerId)
         .execute();
       return { customer: { ...row, phone }, changed: true };
@@ -119,22 +140,48 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findDuplicateTicket(t: NewTicket): Promise<Ticket | null> {
-    return duplicateTicket(this.db, t);
+    return this.#duplicate(this.db, t);
+  }
+
+  async #duplicate(db: Kysely<Database>, t: NewTicket): Promise<Ticket | null> {
+    if (!t.customerId) return null;
+    const mine = db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('site_id', '=', this.siteId)
+      .where('customer_id', '=', t.customerId);
+    if (t.idempotencyKey) {
+      const same = await mine.where('idempotency_key', '=', t.idempotencyKey).executeTakeFirst();
+      if (same) return toTicket(same);
+    }
+    const recent = await mine
+      .where('created_at', '>=', since(t.dedupeWindowMs))
+      .where('subject', '=', t.subject)
+      .where('description', '=', t.description)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return recent ? toTicket(recent) : null;
   }
 
   async createTicket(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    // A visitor the CRM does not know gets a contact record for their email, so the ticket has an owner.
+    if (!t.customerId && !t.contactEmail) throw new Error('a ticket needs a customer or a contact email');
+    const customerId = t.customerId ?? `email:${(t.contactEmail ?? '').toLowerCase()}`;
+    if (!t.customerId) await this.ensureGuest(customerId, t.contactEmail ?? '');
     return this.db.transaction().execute(async (trx) => {
-      const duplicate = await duplicateTicket(trx, t);
+      const duplicate = await this.#duplicate(trx, t);
       if (duplicate) return { ticket: duplicate, created: false };
       const max = await trx
         .selectFrom('tickets')
         .select(sql<number | null>`max(cast(substr(id, 3) as integer))`.as('n'))
+        .where('site_id', '=', this.siteId)
         .executeTakeFirst();
       const id = `T-${Math.max((max?.n ?? 0) + 1, FIRST_NEW_TICKET)}`;
       const now = new Date().toISOString();
       const row: Selectable<TicketsTable> = {
+        site_id: this.siteId,
         id,
-        customer_id: t.customerId,
+        customer_id: customerId,
         subject: t.subject,
         description: t.description,
         status: 'open',
@@ -154,6 +201,7 @@ export class EmbeddedCrm implements CrmAdapter {
       const recent = await trx
         .selectFrom('ticket_comments')
         .selectAll()
+        .where('site_id', '=', this.siteId)
         .where('ticket_id', '=', c.ticketId)
         .where('author', '=', 'customer')
         .where('body', '=', c.body)
@@ -164,10 +212,21 @@ export class EmbeddedCrm implements CrmAdapter {
       const now = new Date().toISOString();
       const inserted = await trx
         .insertInto('ticket_comments')
-        .values({ ticket_id: c.ticketId, author: 'customer', body: c.body, created_at: now })
+        .values({
+          site_id: this.siteId,
+          ticket_id: c.ticketId,
+          author: 'customer',
+          body: c.body,
+          created_at: now,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', c.ticketId).execute();
+      await trx
+        .updateTable('tickets')
+        .set({ updated_at: now })
+        .where('site_id', '=', this.siteId)
+        .where('id', '=', c.ticketId)
+        .execute();
       return { comment: toComment(inserted), created: true };
     });
   }
@@ -176,8 +235,16 @@ export class EmbeddedCrm implements CrmAdapter {
     const now = new Date().toISOString();
     await this.db
       .insertInto('customers')
-      .values({ id: guestId, name: 'Guest', email, phone: null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
+      .values({
+        site_id: this.siteId,
+        id: guestId,
+        name: 'Guest',
+        email,
+        phone: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['site_id', 'id']).doNothing())
       .execute();
   }
 }

@@ -7,6 +7,8 @@ export type AuditOutcome = 'ok' | 'error' | 'denied' | 'confirmation_required';
 
 export interface AuditEntry {
   caller: McpCaller;
+  /** The site whose CRM the call used: audit rows belong to a site like everything else. */
+  site?: string;
   tool: string;
   args: unknown;
   outcome: AuditOutcome;
@@ -15,7 +17,7 @@ export interface AuditEntry {
 }
 
 /** One audit row as the CLI prints it: the table's columns but its row id. */
-export type AuditRow = Omit<Selectable<AuditLogTable>, 'id' | 'cid'> & { cid: string | null };
+export type AuditRow = Omit<Selectable<AuditLogTable>, 'id' | 'cid' | 'site_id'> & { cid: string | null };
 
 /**
  * Records every tools/call (DESIGN §1.5): time, subject, client, scopes, tool, masked arguments,
@@ -46,6 +48,7 @@ export class AuditLog {
       latency_ms: Math.round(entry.latencyMs * 100) / 100,
       jti: entry.caller.jti,
       cid: entry.caller.cid,
+      site_id: entry.site ?? entry.caller.site ?? 'demo',
     });
     this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
     return this.#flush;

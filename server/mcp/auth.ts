@@ -13,6 +13,8 @@ export interface McpCaller {
   cid: string | null;
   /** The site the visitor came from (`site` claim): picks the default phone country. */
   site: string | null;
+  /** The visitor's verified email (`email` claim), for sites that find customers by email. */
+  email: string | null;
   exp: number;
   token: string;
 }
@@ -27,6 +29,7 @@ export interface McpVerifierOptions {
 
 const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const SITE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 /** MCP tokens live at most five minutes (DESIGN §3), plus a little clock skew. */
 const MAX_LIFETIME_S = 300 + 5;
 
@@ -81,6 +84,7 @@ export class McpTokenVerifier {
         client: typeof payload.client === 'string' ? payload.client.slice(0, 64) : 'unknown',
         cid: typeof payload.cid === 'string' ? payload.cid.slice(0, 64) : null,
         site: typeof payload.site === 'string' && SITE_PATTERN.test(payload.site) ? payload.site : null,
+        email: typeof payload.email === 'string' && EMAIL_PATTERN.test(payload.email) ? payload.email : null,
         exp: payload.exp as number,
         token,
       };

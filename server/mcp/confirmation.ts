@@ -18,6 +18,8 @@ export interface ConfirmationClaims {
   /** The customer the write acts on (differs from `sub` only for staff). */
   customer: string;
   tool: string;
+  /** The site (tenant) the write is for: a state from one site never confirms a write on another. */
+  s?: string | null;
   /** SHA-256 of the canonical JSON of the normalised change. */
   h: string;
   /** Unix seconds. */
@@ -26,6 +28,8 @@ export interface ConfirmationClaims {
 
 export interface ConfirmationBinding {
   sub: string;
+  /** The caller's site (`site` claim). */
+  site?: string | null;
   customer: string;
   tool: string;
   /** The normalised change the visitor is asked to confirm (e.g. the E.164 phone, not the typed text). */
@@ -91,6 +95,7 @@ export class Confirmations {
       sub: binding.sub,
       customer: binding.customer,
       tool: binding.tool,
+      s: binding.site ?? null,
       h: changeHash(binding.change),
       exp,
     };
@@ -108,6 +113,7 @@ export class Confirmations {
     const nowS = this.now() / 1000;
     if (claims.exp <= nowS || claims.exp > nowS + CONFIRMATION_TTL_S + 5) return false;
     if (claims.sub !== binding.sub || claims.customer !== binding.customer) return false;
+    if ((claims.s ?? null) !== (binding.site ?? null)) return false;
     if (claims.tool !== binding.tool || claims.h !== changeHash(binding.change)) return false;
     const inserted = await this.db
       .insertInto('confirmation_uses')
@@ -115,6 +121,7 @@ export class Confirmations {
         id: claims.id,
         sub: claims.sub,
         tool: claims.tool,
+        site_id: claims.s ?? 'demo',
         expires_at: claims.exp,
         used_at: new Date(this.now()).toISOString(),
       })

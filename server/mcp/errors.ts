@@ -14,6 +14,9 @@ export const TOOL_ERRORS = {
   sign_in_required: 'Please sign in first.',
   confirmation_required: 'This change needs your confirmation.',
   confirmation_invalid: 'That confirmation is not valid any more. Nothing was changed; please ask again.',
+  customer_unknown:
+    'We could not find your customer record in our system. You can still open a ticket (we will reply by email) or ask to talk to a person.',
+  crm_unavailable: 'Our records system is not answering right now. Please try again in a few minutes.',
   internal: 'Something went wrong while doing that. Please try again later.',
 } as const satisfies Record<string, string>;
 

@@ -10,7 +10,8 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import type { CountryCode } from 'libphonenumber-js';
 import type { z } from 'zod';
 import { hasScope } from '../../shared/scopes.js';
-import type { CrmAdapter } from '../crm/adapter.js';
+import { CrmUnavailableError } from '../crm/errors.js';
+import type { CrmRegistry, SiteCrm } from '../crm/registry.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
 import type { McpCaller } from './auth.js';
 import type { Confirmations } from './confirmation.js';
@@ -18,14 +19,17 @@ import { failure, inputFor, type ToolDefinition, type ToolOutcome } from './tool
 import { TOOLS } from './tools/index.js';
 
 export interface CrmServerDeps {
-  crm: CrmAdapter;
+  /** Every site's CRM; a call uses the one of its token's `site` claim (docs/architecture.md §11). */
+  crms: CrmRegistry;
+  /** The site of a token without a `site` claim (the only site, else `demo`). */
+  defaultSite: string;
   audit: AuditLog;
   confirmations: Confirmations;
   /** Default phone country of a site (`site` claim of the MCP token); 'US' when unknown. */
   phoneCountry(site: string | null): CountryCode;
   /** One validator shared by every per-request server (building one per request is the main cost). */
   validator: jsonSchemaValidator;
-  log?: { error(obj: object, msg: string): void };
+  log?: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
 }
 
 export const SERVER_INFO = { name: 'deputy-crm', version: '0.2.0' };
@@ -107,6 +111,7 @@ async function callTool(
   try {
     await deps.audit.record({
       caller,
+      site: caller.site ?? deps.defaultSite,
       tool: tool ? tool.name : name,
       args,
       outcome: auditOutcome(outcome),
@@ -128,10 +133,14 @@ async function runTool(
 ): Promise<ToolOutcome> {
   const parsed = inputFor(tool, caller).safeParse(args ?? {});
   if (!parsed.success) return failure('invalid_argument', describeIssues(tool.name, parsed.error));
+  const site = deps.crms.get(caller.site ?? deps.defaultSite);
+  // A token for a site this server does not serve (configuration changed since it was minted).
+  if (!site) return failure('crm_unavailable');
   try {
     const outcome = await tool.run(parsed.data as never, {
       caller,
-      crm: deps.crm,
+      crm: site.adapter,
+      self: selfResolver(caller, site),
       meta,
       confirmations: deps.confirmations,
       phoneCountry: deps.phoneCountry(caller.site),
@@ -143,10 +152,27 @@ async function runTool(
     }
     return outcome;
   } catch (err) {
+    // The vendor's answer stays in the log (CrmHttp logged its code); the model gets the code only.
+    if (err instanceof CrmUnavailableError) return failure('crm_unavailable');
     // Anything thrown would reach the model verbatim (STYLE 8): log it, answer generically (L5).
     deps.log?.error({ err, tool: tool.name }, 'tool handler failed');
     return failure('internal');
   }
+}
+
+/**
+ * The caller's own customer id, looked up at most once per call: the token's `sub`, or with identity
+ * "email" the one record with the token's verified email (none or several: unknown).
+ */
+function selfResolver(caller: McpCaller, site: SiteCrm): () => Promise<string | null> {
+  let found: Promise<string | null> | undefined;
+  return () => {
+    if (caller.anonymous || site.identity === 'sub') return Promise.resolve(caller.sub);
+    found ??= caller.email
+      ? site.adapter.findCustomerByEmail(caller.email).then((c) => c?.id ?? null)
+      : Promise.resolve(null);
+    return found;
+  };
 }
 
 /** Short, value-free description of what was wrong with the arguments (never echoes the input). */

@@ -2,8 +2,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { FastifyBaseLogger } from 'fastify';
 import { loadOrCreateSecret, type SigningKey } from '../auth/keys.js';
 import type { Config } from '../config.js';
-import type { CrmAdapter } from '../crm/adapter.js';
-import { EmbeddedCrm } from '../crm/embedded.js';
+import { type CrmRegistry, createCrmRegistry, defaultSite } from '../crm/registry.js';
 import type { Store } from '../store/db.js';
 import { AuditLog } from './audit.js';
 import { McpTokenVerifier } from './auth.js';
@@ -19,8 +18,8 @@ export interface McpSetup {
   /** This MCP server's canonical URL (the `aud` of its tokens). */
   resourceUrl: () => string;
   log: FastifyBaseLogger;
-  /** The CRM behind the tools; the embedded one on the store by default. */
-  crm?: CrmAdapter;
+  /** Every site's CRM, built once at boot (docs/architecture.md §11); built here when not given. */
+  crms?: CrmRegistry;
 }
 
 /**
@@ -37,7 +36,8 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       audience: s.resourceUrl,
     }),
     deps: {
-      crm: s.crm ?? new EmbeddedCrm(s.store.db),
+      crms: s.crms ?? createCrmRegistry(s.config, s.store.db, { log: s.log }),
+      defaultSite: defaultSite(sites.keys()),
       audit: new AuditLog(s.store.db),
       confirmations: new Confirmations(loadOrCreateSecret(s.config.dataDir, 'mcp-confirmation'), s.store.db),
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { SigningKey } from '../auth/keys.js';
 import type { Config } from '../config.js';
+import { buildCrmRegistry } from '../crm/registry.js';
 import { loggerOptions } from '../logging.js';
 import type { Store } from '../store/db.js';
 import { mcpRoutes } from './http.js';
@@ -44,6 +45,10 @@ export async function buildMcpApp(
     return `${hostUrl(config.host, addr?.port ?? 0)}/mcp`;
   };
   app.get('/healthz', async () => ({ ok: true }));
-  await app.register(mcpRoutes, mcpRouteOptions({ ...deps, config, issuer, resourceUrl, log: app.log }));
+  const crms = await buildCrmRegistry(config, deps.store.db, { log: app.log });
+  await app.register(
+    mcpRoutes,
+    mcpRouteOptions({ ...deps, config, issuer, resourceUrl, log: app.log, crms }),
+  );
   return app;
 }

@@ -12,7 +12,13 @@ export type { ToolErrorCode } from './errors.js';
 /** Everything a tool handler may use: the verified caller and the CRM. Nothing from the model. */
 export interface ToolContext {
   caller: McpCaller;
+  /** The CRM of the caller's site (docs/architecture.md §11). */
   crm: CrmAdapter;
+  /**
+   * The caller's own customer id in that CRM: the token's `sub`, or with identity "email" the record
+   * found by the token's verified email. Null when the CRM does not know the visitor.
+   */
+  self(): Promise<string | null>;
   /** `_meta` of the tools/call request (carries confirmation state for writes). */
   meta: Record<string, unknown> | undefined;
   confirmations: Confirmations;
@@ -82,9 +88,13 @@ export function success(data: Record<string, unknown>): ToolOutcome {
 }
 
 /**
- * The customer a call acts for: always the token's subject, except that staff (`crm.any`) may name
+ * The customer a call acts for: always the caller's own record, except that staff (`crm.any`) may name
  * one with `customer_id` (visitor schemas have no such field, so `args` cannot carry one for them).
+ * Null when the CRM does not know the signed-in visitor.
  */
-export function targetCustomer(caller: McpCaller, args: { customer_id?: string | undefined }): string {
-  return caller.staff && args.customer_id ? args.customer_id : caller.sub;
+export function targetCustomer(
+  ctx: Pick<ToolContext, 'caller' | 'self'>,
+  args: { customer_id?: string | undefined },
+): Promise<string | null> {
+  return ctx.caller.staff && args.customer_id ? Promise.resolve(args.customer_id) : ctx.self();
 }

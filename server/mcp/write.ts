@@ -21,7 +21,13 @@ export async function confirmedWrite(
   plan: PlannedWrite,
   perform: () => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
-  const binding = { sub: ctx.caller.sub, customer: plan.customer, tool: plan.tool, change: plan.change };
+  const binding = {
+    sub: ctx.caller.sub,
+    site: ctx.caller.site,
+    customer: plan.customer,
+    tool: plan.tool,
+    change: plan.change,
+  };
   const state = ctx.meta?.[CONFIRMATION_META_KEY];
   if (state === undefined) {
     const issued = ctx.confirmations.issue(binding);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, configFromEnv, resolveLimits, type SiteConfig } from '../config.js';
 import { DeputyError } from '../errors.js';
+import { resolveCrm } from './crm.js';
 import { DEMO_CONFIG } from './demo.js';
 import { resolveKey } from './keys.js';
 import { ConfigFileSchema, describeIssues, type SiteEntry, SiteSchema } from './schema.js';
@@ -96,6 +97,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       phoneCountry: site.phoneCountry as SiteConfig['phoneCountry'],
       model: site.model ?? model,
       ...(site.officeHours ? { officeHours: site.officeHours } : {}),
+      crm: resolveCrm(id, site.crm, env),
     });
   }
   return {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SCOPES } from '../../shared/scopes.js';
 import { DEFAULT_LIMITS, type Limits, MODELS } from '../config.js';
 import { OfficeHoursSchema } from '../console/office-hours.js';
+import { CrmSchema } from '../crm/config.js';
 
 /**
  * The schema of `deputy.config.json` (docs/operations.md). One schema, two uses: boot validates the
@@ -86,6 +87,7 @@ export const SiteSchema = z.strictObject({
     .default('US'),
   model: z.enum(MODELS).optional(),
   officeHours: OfficeHoursSchema.optional().describe('When operators answer (docs/console.md)'),
+  crm: CrmSchema.describe("The CRM this site's customers live in (docs/crm.md); embedded by default"),
 });
 export type SiteEntry = z.infer<typeof SiteSchema>;
 

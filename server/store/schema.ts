@@ -16,6 +16,8 @@ export interface Database {
 }
 
 export interface CustomersTable {
+  /** The site (tenant) the record belongs to; ids are unique per site only. */
+  site_id: string;
   id: string;
   name: string;
   email: string;
@@ -29,6 +31,7 @@ export type TicketStatus = 'open' | 'pending' | 'solved' | 'closed';
 export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
 
 export interface TicketsTable {
+  site_id: string;
   id: string;
   customer_id: string;
   subject: string;
@@ -45,6 +48,7 @@ export interface TicketsTable {
 
 export interface TicketCommentsTable {
   id: Generated<number>;
+  site_id: string;
   ticket_id: string;
   author: 'customer' | 'agent';
   body: string;
@@ -105,6 +109,8 @@ export interface AuditLogTable {
   jti: string;
   /** Conversation id from the MCP token, when the caller is the chat backend. */
   cid?: string | null;
+  /** The site of the caller (`site` claim). */
+  site_id?: string;
 }
 
 /** A consumed confirmation state: its id can never confirm a write again (A10, W6). */
@@ -115,6 +121,7 @@ export interface ConfirmationUsesTable {
   /** Unix seconds after which the state is refused anyway, so the row may be purged. */
   expires_at: number;
   used_at: string;
+  site_id?: string;
 }
 
 export interface OperatorsTable {

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
+import type { Config } from '../config.js';
 import type { Store } from './db.js';
 import type { CustomersTable, TicketsTable } from './schema.js';
 
-type SeedCustomer = Omit<CustomersTable, 'created_at' | 'updated_at'>;
-type SeedTicket = Omit<TicketsTable, 'created_at' | 'updated_at'> & {
+type SeedCustomer = Omit<CustomersTable, 'site_id' | 'created_at' | 'updated_at'>;
+type SeedTicket = Omit<TicketsTable, 'site_id' | 'created_at' | 'updated_at'> & {
   created_at: string;
   updated_at: string;
 };
@@ -57,10 +58,17 @@ const DEMO_COMMENTS = [
 ];
 
 /** Whether the CRM has no customers yet (a first start). */
-export async function isEmpty(store: Store): Promise<boolean> {
-  const row = await store.db.selectFrom('customers').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+export async function isEmpty(store: Store, siteId = DEMO_SITE): Promise<boolean> {
+  const row = await store.db
+    .selectFrom('customers')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('site_id', '=', siteId)
+    .executeTakeFirst();
   return (row?.n ?? 0) === 0;
 }
+
+/** The site the demo customers belong to, and only that site (no demo data outside the demo). */
+export const DEMO_SITE = 'demo';
 
 /**
  * Re-creates the demo CRM: deletes the demo customers' records (and conversations of the demo site)
@@ -69,16 +77,40 @@ export async function isEmpty(store: Store): Promise<boolean> {
 export async function seedDemo(store: Store): Promise<void> {
   const ids = DEMO_CUSTOMERS.map((c) => c.id);
   const created = '2026-09-01T12:00:00.000Z';
+  const site_id = DEMO_SITE;
   await store.db.transaction().execute(async (trx) => {
-    const ticketIds = trx.selectFrom('tickets').select('id').where('customer_id', 'in', ids);
-    await trx.deleteFrom('ticket_comments').where('ticket_id', 'in', ticketIds).execute();
-    await trx.deleteFrom('tickets').where('customer_id', 'in', ids).execute();
-    await trx.deleteFrom('customers').where('id', 'in', ids).execute();
+    const ticketIds = trx
+      .selectFrom('tickets')
+      .select('id')
+      .where('site_id', '=', site_id)
+      .where('customer_id', 'in', ids);
+    await trx
+      .deleteFrom('ticket_comments')
+      .where('site_id', '=', site_id)
+      .where('ticket_id', 'in', ticketIds)
+      .execute();
+    await trx.deleteFrom('tickets').where('site_id', '=', site_id).where('customer_id', 'in', ids).execute();
+    await trx.deleteFrom('customers').where('site_id', '=', site_id).where('id', 'in', ids).execute();
     await trx
       .insertInto('customers')
-      .values(DEMO_CUSTOMERS.map((c) => ({ ...c, created_at: created, updated_at: created })))
+      .values(DEMO_CUSTOMERS.map((c) => ({ ...c, site_id, created_at: created, updated_at: created })))
       .execute();
-    await trx.insertInto('tickets').values(DEMO_TICKETS).execute();
-    await trx.insertInto('ticket_comments').values(DEMO_COMMENTS).execute();
+    await trx
+      .insertInto('tickets')
+      .values(DEMO_TICKETS.map((t) => ({ ...t, site_id })))
+      .execute();
+    await trx
+      .insertInto('ticket_comments')
+      .values(DEMO_COMMENTS.map((c) => ({ ...c, site_id })))
+      .execute();
   });
+}
+
+/**
+ * Whether this configuration runs the demo CRM: demo mode on and a `demo` site on the embedded CRM.
+ * Any other configuration starts with an empty CRM (issue 10: no demo data outside the demo).
+ */
+export function runsDemoCrm(config: Config): boolean {
+  const site = config.sites.get(DEMO_SITE);
+  return config.demo && site !== undefined && (site.crm?.type ?? 'embedded') === 'embedded';
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownedBy } from '../../crm/adapter.js';
 import { defineTool, failure, success } from '../tool.js';
 import { confirmedWrite, quote } from '../write.js';
 import { CUSTOMER_ID, TICKET_ID, text } from './fields.js';
@@ -25,7 +26,7 @@ export const addTicketComment = defineTool({
   },
   output: z.object({
     ticket_id: z.string().describe('Ticket id'),
-    comment_id: z.number().int().describe('Id of the comment'),
+    comment_id: z.string().describe('Id of the comment in the CRM'),
     created_at: z.string().describe('When the comment was added (ISO 8601)'),
     created: z.boolean().describe('False when the same comment had already been added (nothing new)'),
   }),
@@ -33,21 +34,26 @@ export const addTicketComment = defineTool({
     const { caller, crm } = ctx;
     if (caller.anonymous && !caller.staff) return failure('sign_in_required');
     const ticket = await crm.getTicket(args.ticket_id);
-    const owner = caller.staff ? (args.customer_id ?? ticket?.customerId) : caller.sub;
+    const owner = caller.staff
+      ? (args.customer_id ?? ticket?.customerId ?? null)
+      : ticket
+        ? await ctx.self()
+        : null;
     // Someone else's ticket answers exactly like a missing one (S3).
-    if (!ticket || ticket.customerId !== owner)
+    if (!ticket || !owner || !ownedBy(ticket, owner))
       return failure('not_found', `Ticket ${args.ticket_id} was not found.`);
     if (ticket.status === 'closed') return failure('ticket_closed');
     const summary = `Add this comment to ticket ${ticket.id}: ${quote(args.body, 120)}?`;
     return confirmedWrite(
       ctx,
-      { tool: NAME, customer: ticket.customerId, change: { ticket_id: ticket.id, body: args.body }, summary },
+      { tool: NAME, customer: owner, change: { ticket_id: ticket.id, body: args.body }, summary },
       async () => {
         // Re-read: the ticket may have been closed between the question and the click.
         const now = await crm.getTicket(ticket.id);
         if (!now || now.status === 'closed') return failure('ticket_closed');
         const { comment, created } = await crm.addComment({
           ticketId: ticket.id,
+          customerId: owner,
           body: args.body,
           dedupeWindowMs: COMMENT_DEDUPE_WINDOW_MS,
         });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { Ticket } from '../../crm/adapter.js';
 import { defineTool, failure, success, targetCustomer } from '../tool.js';
 import { confirmedWrite, quote } from '../write.js';
-import { CUSTOMER_ID, TICKET_PRIORITY, TICKET_STATUS, text } from './fields.js';
+import { CUSTOMER_ID, STATUS_LABEL, TICKET_PRIORITY, TICKET_STATE, TICKET_STATUS, text } from './fields.js';
 
 const NAME = 'create_ticket';
 /** The same subject and description from the same customer within this window is one ticket (W4). */
@@ -35,9 +36,11 @@ export const createTicket = defineTool({
     }),
   },
   output: z.object({
-    ticket_id: z.string().describe('Ticket id, e.g. "T-3001"'),
+    ticket_id: z.string().describe('Ticket id as the customer will know it'),
     subject: z.string().describe('Ticket subject'),
     status: TICKET_STATUS.describe('Current status'),
+    state: TICKET_STATE,
+    status_label: STATUS_LABEL,
     priority: TICKET_PRIORITY.describe('Priority'),
     created_at: z.string().describe('When the ticket was opened (ISO 8601)'),
     created: z.boolean().describe('False when this request had already opened the ticket (nothing new)'),
@@ -49,9 +52,17 @@ export const createTicket = defineTool({
     const rawKey = ctx.meta?.[IDEMPOTENCY_META_KEY];
     if (rawKey !== undefined && (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey)))
       return failure('invalid_argument', 'The idempotency key is not valid.');
-    const customerId = targetCustomer(caller, args);
-    if (!caller.anonymous && !(await crm.getCustomer(customerId)))
-      return failure('not_found', 'No customer record was found.');
+    const target = await targetCustomer(ctx, args);
+    let customerId: string | null = target;
+    let replyTo = contactEmail;
+    if (!caller.anonymous && !(target && (await crm.getCustomer(target)))) {
+      if (caller.staff) return failure('not_found', 'No customer record was found.');
+      // A signed-in visitor the CRM does not know still gets a ticket, answered at their verified
+      // email (issue 10); without one there is nowhere to answer, which they are told plainly.
+      if (!caller.email) return failure('customer_unknown');
+      customerId = null;
+      replyTo = caller.email;
+    }
     const ticket = {
       customerId,
       subject: args.subject,
@@ -59,41 +70,38 @@ export const createTicket = defineTool({
       priority: args.priority ?? ('normal' as const),
       dedupeWindowMs: TICKET_DEDUPE_WINDOW_MS,
       ...(rawKey ? { idempotencyKey: rawKey } : {}),
-      ...(contactEmail ? { contactEmail } : {}),
+      ...(replyTo ? { contactEmail: replyTo } : {}),
     };
-    const view = (t: {
-      id: string;
-      subject: string;
-      status: string;
-      priority: string;
-      createdAt: string;
-    }) => ({
+    const view = (t: Ticket) => ({
       ticket_id: t.id,
       subject: t.subject,
       status: t.status,
+      state: t.state,
+      status_label: t.statusLabel.slice(0, 100),
       priority: t.priority,
       created_at: t.createdAt,
     });
     // A retry of a request that already opened a ticket returns it without asking again (W4).
     const existing = await crm.findDuplicateTicket(ticket);
     if (existing) return success({ ...view(existing), created: false });
-    const whose = customerId === caller.sub ? 'a ticket' : `a ticket for customer ${customerId}`;
+    const whose =
+      !caller.staff || customerId === caller.sub ? 'a ticket' : `a ticket for customer ${customerId}`;
     const summary = `Open ${whose}: ${quote(args.subject)} (${ticket.priority} priority)?`;
     return confirmedWrite(
       ctx,
       {
         tool: NAME,
-        customer: customerId,
+        customer: customerId ?? caller.sub,
         change: {
           subject: ticket.subject,
           description: ticket.description,
           priority: ticket.priority,
-          contact_email: contactEmail ?? null,
+          contact_email: replyTo ?? null,
         },
         summary,
       },
       async () => {
-        if (caller.anonymous && contactEmail) await crm.ensureGuest(customerId, contactEmail);
+        if (caller.anonymous && contactEmail) await crm.ensureGuest(caller.sub, contactEmail);
         const result = await crm.createTicket(ticket);
         return success({ ...view(result.ticket), created: result.created });
       },

@@ -19,10 +19,16 @@ export const getCustomerInfo = defineTool({
     email: z.string().describe('Email address on file'),
     phone: z.string().nullable().describe('Phone number on file in E.164 format, or null'),
   }),
-  async run(args, { caller, crm }) {
+  async run(args, ctx) {
+    const { caller, crm } = ctx;
     if (caller.anonymous && !caller.staff) return failure('sign_in_required');
-    const customer = await crm.getCustomer(targetCustomer(caller, args));
-    if (!customer) return failure('not_found', 'No customer record was found.');
+    const id = await targetCustomer(ctx, args);
+    const customer = id ? await crm.getCustomer(id) : null;
+    // A signed-in visitor the CRM does not know is told so plainly (issue 10), staff get not_found.
+    if (!customer)
+      return caller.staff
+        ? failure('not_found', 'No customer record was found.')
+        : failure('customer_unknown');
     return success({
       customer_id: customer.id,
       name: customer.name.slice(0, 200),

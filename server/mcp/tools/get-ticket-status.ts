@@ -1,6 +1,14 @@
 import { z } from 'zod';
+import { ownedBy } from '../../crm/adapter.js';
 import { bound, defineTool, failure, success } from '../tool.js';
-import { CUSTOMER_ID, TICKET_ID, TICKET_PRIORITY, TICKET_STATUS } from './fields.js';
+import {
+  CUSTOMER_ID,
+  STATUS_LABEL,
+  TICKET_ID,
+  TICKET_PRIORITY,
+  TICKET_STATE,
+  TICKET_STATUS,
+} from './fields.js';
 
 export { TICKET_ID } from './fields.js';
 
@@ -19,22 +27,31 @@ export const getTicketStatus = defineTool({
     ticket_id: z.string().describe('Ticket id'),
     subject: z.string().describe('Ticket subject (customer data)'),
     status: TICKET_STATUS.describe('Current status'),
+    state: TICKET_STATE,
+    status_label: STATUS_LABEL,
     priority: TICKET_PRIORITY.describe('Priority'),
     created_at: z.string().describe('When the ticket was opened (ISO 8601)'),
     updated_at: z.string().describe('When the ticket last changed (ISO 8601)'),
     latest_reply: z.string().nullable().describe('Latest comment on the ticket (customer data), or null'),
   }),
-  async run(args, { caller, crm }) {
+  async run(args, ctx) {
+    const { caller, crm } = ctx;
     const ticket = await crm.getTicket(args.ticket_id);
-    const owner = caller.staff ? (args.customer_id ?? ticket?.customerId) : caller.sub;
+    const owner = caller.staff
+      ? (args.customer_id ?? ticket?.customerId ?? null)
+      : ticket
+        ? await ctx.self()
+        : null;
     // Someone else's ticket answers exactly like a missing one (S3: no existence oracle).
-    if (!ticket || ticket.customerId !== owner)
+    if (!ticket || !ownedBy(ticket, owner))
       return failure('not_found', `Ticket ${args.ticket_id} was not found.`);
     const [latest] = await crm.listComments(ticket.id, 1);
     return success({
       ticket_id: ticket.id,
       subject: bound(ticket.subject, 300),
       status: ticket.status,
+      state: ticket.state,
+      status_label: ticket.statusLabel.slice(0, 100),
       priority: ticket.priority,
       created_at: ticket.createdAt,
       updated_at: ticket.updatedAt,

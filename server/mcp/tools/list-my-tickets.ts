@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bound, defineTool, failure, success, targetCustomer } from '../tool.js';
-import { CUSTOMER_ID, TICKET_PRIORITY, TICKET_STATUS } from './fields.js';
+import { CUSTOMER_ID, STATUS_LABEL, TICKET_PRIORITY, TICKET_STATE, TICKET_STATUS } from './fields.js';
 
 const filters = {
   status: TICKET_STATUS.optional().describe('Only tickets with this status; all statuses when omitted'),
@@ -31,6 +31,8 @@ export const listMyTickets = defineTool({
           ticket_id: z.string().describe('Ticket id'),
           subject: z.string().describe('Ticket subject (customer data)'),
           status: TICKET_STATUS.describe('Current status'),
+          state: TICKET_STATE,
+          status_label: STATUS_LABEL,
           priority: TICKET_PRIORITY.describe('Priority'),
           updated_at: z.string().describe('When the ticket last changed (ISO 8601)'),
         }),
@@ -38,17 +40,25 @@ export const listMyTickets = defineTool({
       .describe('The tickets, most recently updated first'),
     count: z.number().int().describe('How many tickets are listed'),
   }),
-  async run(args, { caller, crm }) {
+  async run(args, ctx) {
+    const { caller, crm } = ctx;
     if (caller.anonymous && !caller.staff) return failure('sign_in_required');
-    const tickets = await crm.listTickets(targetCustomer(caller, args), {
+    const customerId = await targetCustomer(ctx, args);
+    if (!customerId) return failure('customer_unknown');
+    const tickets = await crm.listTickets(customerId, {
       limit: args.limit ?? 10,
       ...(args.status ? { status: args.status } : {}),
     });
+    // No tickets may mean no record: only then is the customer looked up (one request saved otherwise).
+    if (tickets.length === 0 && !caller.staff && !(await crm.getCustomer(customerId)))
+      return failure('customer_unknown');
     return success({
       tickets: tickets.map((t) => ({
         ticket_id: t.id,
         subject: bound(t.subject, 200),
         status: t.status,
+        state: t.state,
+        status_label: t.statusLabel.slice(0, 100),
         priority: t.priority,
         updated_at: t.updatedAt,
       })),

@@ -35,13 +35,17 @@ export const updatePhoneNumber = defineTool({
     if (caller.anonymous && !caller.staff) return failure('sign_in_required');
     const phone = normalizePhone(args.phone, ctx.phoneCountry);
     if (!phone.ok) return failure('invalid_phone');
-    const customerId = targetCustomer(caller, args);
-    const customer = await crm.getCustomer(customerId);
-    if (!customer) return failure('not_found', 'No customer record was found.');
+    const customerId = await targetCustomer(ctx, args);
+    const customer = customerId ? await crm.getCustomer(customerId) : null;
+    if (!customerId || !customer)
+      return caller.staff
+        ? failure('not_found', 'No customer record was found.')
+        : failure('customer_unknown');
     // The same number again is a no-op: nothing to confirm, nothing written.
     if (customer.phone === phone.e164)
       return success({ customer_id: customerId, phone: phone.e164, changed: false });
-    const whose = customerId === caller.sub ? 'your phone' : `the phone of customer ${customerId}`;
+    const whose =
+      !caller.staff || customerId === caller.sub ? 'your phone' : `the phone of customer ${customerId}`;
     const summary = customer.phone
       ? `Change ${whose} from ${lastFour(customer.phone)} to ${phone.international}?`
       : `Set ${whose} to ${phone.international}?`;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-writes.js';
+import * as m0003 from './0003-tenants.js';
 import * as m0004 from './0004-handoff.js';
 
 /**
@@ -10,5 +11,6 @@ import * as m0004 from './0004-handoff.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-writes': m0002,
+  '0003-tenants': m0003,
   '0004-handoff': m0004,
 };

@@ -47,7 +47,11 @@ describe('the embedded CRM adapter', () => {
   it('treats the same text outside the window as a new ticket', async () => {
     const first = await crm.createTicket(ticket('Windowed'));
     await new Promise((r) => setTimeout(r, 5));
-    const later = await crm.createTicket({ ...ticket('Windowed'), dedupeWindowMs: 0 });
+    const later = await crm.createTicket({
+      ...ticket('Windowed'),
+      customerId: 'cus_alice',
+      dedupeWindowMs: 0,
+    });
     expect(later.created).toBe(true);
     expect(later.ticket.id).not.toBe(first.ticket.id);
   });
@@ -70,8 +74,18 @@ describe('the embedded CRM adapter', () => {
 
   it('stores a repeated comment once and bumps the ticket’s update time', async () => {
     const before = await crm.getTicket('T-1001');
-    const a = await crm.addComment({ ticketId: 'T-1001', body: 'Any news?', dedupeWindowMs: 60_000 });
-    const b = await crm.addComment({ ticketId: 'T-1001', body: 'Any news?', dedupeWindowMs: 60_000 });
+    const a = await crm.addComment({
+      ticketId: 'T-1001',
+      body: 'Any news?',
+      customerId: 'cus_alice',
+      dedupeWindowMs: 60_000,
+    });
+    const b = await crm.addComment({
+      ticketId: 'T-1001',
+      body: 'Any news?',
+      customerId: 'cus_alice',
+      dedupeWindowMs: 60_000,
+    });
     expect([a.created, b.created]).toEqual([true, false]);
     expect(b.comment.id).toBe(a.comment.id);
     expect((await crm.getTicket('T-1001'))?.updatedAt).not.toBe(before?.updatedAt);

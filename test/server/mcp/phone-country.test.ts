@@ -19,6 +19,12 @@ beforeAll(async () => {
   const file = path.join(dataDir, 'deputy.config.json');
   writeFileSync(file, JSON.stringify({ sites: { demo: site('US'), 'shop-uk': site('GB') } }));
   server = await startServer({ dataDir, env: { DEPUTY_CONFIG: file } });
+  // Each site has its own customers: the UK shop's Bob is its own record.
+  server.app.deputy.store.sqlite
+    .prepare(
+      "insert into customers (site_id, id, name, email, phone, created_at, updated_at) values ('shop-uk', 'cus_bob', 'Bob Chen', 'bob@example.com', '+442079460958', '2026-01-01', '2026-01-01')",
+    )
+    .run();
 });
 afterAll(async () => {
   await server.close();
@@ -35,18 +41,18 @@ describe("phone numbers take the site's default country", () => {
     expect(done.structuredContent).toMatchObject({ phone: '+12125550100' });
   });
 
-  it('falls back to US for a token without a site or with an unknown one', async () => {
-    for (const site of [undefined, 'nope']) {
-      const token = await tokenWith(server, {
-        sub: 'cus_alice',
-        scopes: ALL_VISITOR_SCOPES,
-        ...(site ? { site } : {}),
-      });
-      const asked = errorOf(
-        await callTool(server, token, 'update_phone_number', { phone: '(646) 555-0100' }),
-      );
-      expect(asked.message).toContain('+1 646 555 0100');
-    }
+  it('falls back to the demo site (US) for a token without a site', async () => {
+    const token = await tokenWith(server, { sub: 'cus_alice', scopes: ALL_VISITOR_SCOPES });
+    const asked = errorOf(await callTool(server, token, 'update_phone_number', { phone: '(646) 555-0100' }));
+    expect(asked.message).toContain('+1 646 555 0100');
+  });
+
+  it('answers crm_unavailable for a token naming a site this server does not serve', async () => {
+    const token = await tokenWith(server, { sub: 'cus_alice', scopes: ALL_VISITOR_SCOPES, site: 'nope' });
+    const before = dbHash(server);
+    const res = errorOf(await callTool(server, token, 'update_phone_number', { phone: '(646) 555-0100' }));
+    expect(res.error).toBe('crm_unavailable');
+    expect(dbHash(server)).toBe(before);
   });
 
   it('F3: refuses 07700 900123 (possible but not a valid number) on a GB site', async () => {

@@ -1,0 +1,253 @@
+import { type FakeReply, type FakeRequest, FakeVendor, match } from './base.js';
+
+interface SfContact {
+  Id: string;
+  Name: string;
+  Email: string | null;
+  Phone: string | null;
+  MobilePhone: string | null;
+}
+interface SfCase {
+  Id: string;
+  CaseNumber: string;
+  Subject: string;
+  Description: string;
+  Status: string;
+  Priority: string;
+  ContactId: string | null;
+  IsClosed: boolean;
+  CreatedDate: string;
+  LastModifiedDate: string;
+  ext: string | null;
+  SuppliedEmail?: string;
+}
+interface SfCaseComment {
+  Id: string;
+  ParentId: string;
+  CommentBody: string;
+  IsPublished: boolean;
+  CreatedDate: string;
+}
+
+const V = '/services/data/v66.0';
+const sfNow = () => new Date().toISOString().replace('Z', '+0000');
+const errors = (status: number, errorCode: string, message: string): FakeReply => ({
+  status,
+  body: [{ message, errorCode }],
+});
+
+/**
+ * A Salesforce look-alike on loopback (docs/crm.md): `/services/data/v66.0/…`, records with
+ * `attributes`, `+0000` datetimes, 204 on PATCH, 201 `{id,errors,success}` on create, errors as an
+ * array, 401 `INVALID_SESSION_ID`, 403 `REQUEST_LIMIT_EXCEEDED`, `Sforce-Limit-Info`, External-ID upsert
+ * (201 created, 200 existing), and a tiny SOQL subset (anything else: `MALFORMED_QUERY`) with
+ * `nextRecordsUrl` paging.
+ */
+export class FakeSalesforce extends FakeVendor {
+  readonly contacts = new Map<string, SfContact>();
+  readonly cases = new Map<string, SfCase>();
+  readonly comments: SfCaseComment[] = [];
+  #next = 100;
+  /** Records per query batch (Salesforce: up to 2,000). */
+  batchSize = 2000;
+  readonly #cursors = new Map<string, unknown[]>();
+
+  #id(prefix: string): string {
+    return `${prefix}000000000${String(this.#next++).padStart(6, '0')}`.slice(0, 18).padEnd(18, 'A');
+  }
+
+  addContact(Id: string, Name: string, Email: string, Phone: string | null): void {
+    this.contacts.set(Id, { Id, Name, Email, Phone, MobilePhone: null });
+  }
+
+  addCase(
+    CaseNumber: string,
+    ContactId: string,
+    Subject: string,
+    Status: string,
+    IsClosed: boolean,
+    modified: string,
+  ): void {
+    const Id = this.#id('500');
+    this.cases.set(Id, {
+      Id,
+      CaseNumber,
+      Subject,
+      Description: `About: ${Subject}`,
+      Status,
+      Priority: 'Medium',
+      ContactId,
+      IsClosed,
+      CreatedDate: '2026-10-01T09:00:00.000+0000',
+      LastModifiedDate: modified,
+      ext: null,
+    });
+  }
+
+  protected unauthorized(): FakeReply {
+    return errors(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+  }
+  protected rateLimited(): FakeReply {
+    return {
+      ...errors(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
+      headers: { 'sforce-limit-info': 'api-usage=100000/100000' },
+    };
+  }
+  protected serverError(): FakeReply {
+    return errors(503, 'SERVER_UNAVAILABLE', 'Server unavailable');
+  }
+  protected mangle(body: unknown, fault: 'missing_field' | 'wrong_id_type'): unknown {
+    const b = body as Record<string, unknown>;
+    const target = (Array.isArray(b.records) ? b.records[0] : b) as Record<string, unknown> | undefined;
+    if (!target) return body;
+    if (fault === 'missing_field') {
+      delete target.Status;
+      delete target.Name;
+    } else target.Id = 12345;
+    return body;
+  }
+
+  #record(type: string, r: object, fields: string[] | null) {
+    const entries = Object.entries(r).filter(([k]) => k !== 'ext' && (!fields || fields.includes(k)));
+    const id = (r as { Id: string }).Id;
+    return { attributes: { type, url: `${V}/sobjects/${type}/${id}` }, ...Object.fromEntries(entries) };
+  }
+
+  protected async route(req: FakeRequest): Promise<FakeReply> {
+    const reply = this.#route(req);
+    return { ...reply, headers: { 'sforce-limit-info': 'api-usage=18/100000', ...reply.headers } };
+  }
+
+  #route(req: FakeRequest): FakeReply {
+    const p = req.url.pathname;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const fields = req.url.searchParams.get('fields')?.split(',') ?? null;
+    if (req.method === 'GET' && p === `${V}/query`) return this.#soql(req.url.searchParams.get('q') ?? '');
+    let m = match(/^\/services\/data\/v66\.0\/query\/(\w+)-(\d+)$/, p);
+    if (m && req.method === 'GET') return this.#page(m[0] ?? '', Number(m[1]));
+    m = match(/^\/services\/data\/v66\.0\/sobjects\/Contact\/(\w+)$/, p);
+    if (m) {
+      const c = this.contacts.get(m[0] ?? '');
+      if (!c) return errors(404, 'NOT_FOUND', 'The requested resource does not exist');
+      if (req.method === 'PATCH') {
+        Object.assign(c, body);
+        return { status: 204 };
+      }
+      return { status: 200, body: this.#record('Contact', c, fields) };
+    }
+    m = match(/^\/services\/data\/v66\.0\/sobjects\/Case\/(\w+__c)\/([^/]+)$/, p);
+    if (m && req.method === 'PATCH') return this.#upsert(m[1] ?? '', body);
+    m = match(/^\/services\/data\/v66\.0\/sobjects\/Case\/(\w+)$/, p);
+    if (m && req.method === 'GET') {
+      const c = this.cases.get(m[0] ?? '');
+      return c
+        ? { status: 200, body: this.#record('Case', c, fields) }
+        : errors(404, 'NOT_FOUND', 'The requested resource does not exist');
+    }
+    if (req.method === 'POST' && p === `${V}/sobjects/CaseComment`) {
+      const parent = this.cases.get(String(body.ParentId));
+      if (!parent) return errors(400, 'FIELD_INTEGRITY_EXCEPTION', 'Parent ID: id value of incorrect type');
+      const Id = this.#id('00a');
+      this.comments.push({
+        Id,
+        ParentId: parent.Id,
+        CommentBody: String(body.CommentBody ?? ''),
+        IsPublished: body.IsPublished === true,
+        CreatedDate: sfNow(),
+      });
+      parent.LastModifiedDate = sfNow();
+      return { status: 201, body: { id: Id, errors: [], success: true } };
+    }
+    return errors(404, 'NOT_FOUND', 'The requested resource does not exist');
+  }
+
+  #upsert(key: string, body: Record<string, unknown>): FakeReply {
+    const existing = [...this.cases.values()].find((c) => c.ext === key);
+    if (existing)
+      return { status: 200, body: { id: existing.Id, errors: [], success: true, created: false } };
+    if (!body.Subject)
+      return {
+        status: 400,
+        body: [
+          {
+            message: 'Required fields are missing: [Subject]',
+            errorCode: 'REQUIRED_FIELD_MISSING',
+            fields: ['Subject'],
+          },
+        ],
+      };
+    const Id = this.#id('500');
+    const number = String(1100 + this.cases.size).padStart(8, '0');
+    this.cases.set(Id, {
+      Id,
+      CaseNumber: number,
+      Subject: String(body.Subject),
+      Description: String(body.Description ?? ''),
+      Status: 'New',
+      Priority: String(body.Priority ?? 'Medium'),
+      ContactId: (body.ContactId as string | undefined) ?? null,
+      IsClosed: false,
+      CreatedDate: sfNow(),
+      LastModifiedDate: sfNow(),
+      ext: key,
+      ...(body.SuppliedEmail ? { SuppliedEmail: String(body.SuppliedEmail) } : {}),
+    });
+    return { status: 201, body: { id: Id, errors: [], success: true, created: true } };
+  }
+
+  /** SELECT f,… FROM Contact|Case|CaseComment WHERE a = 'x' [AND b = true] [ORDER BY f DESC] [LIMIT n]. */
+  #soql(q: string): FakeReply {
+    const m =
+      /^SELECT ([\w,]+) FROM (Contact|Case|CaseComment) WHERE (.+?)(?: ORDER BY (\w+) (ASC|DESC))?(?: LIMIT (\d+))?$/.exec(
+        q,
+      );
+    if (!m) return errors(400, 'MALFORMED_QUERY', 'unexpected token');
+    const [, fieldList, object, where, orderBy, dir, limit] = m;
+    const conds: [string, string | boolean][] = [];
+    for (const part of (where ?? '').split(' AND ')) {
+      const c = /^(\w+) = (?:'((?:[^'\\]|\\.)*)'|(true|false))$/.exec(part);
+      if (!c) return errors(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 20)}`);
+      conds.push([c[1] ?? '', c[3] ? c[3] === 'true' : (c[2] ?? '').replace(/\\(.)/g, '$1')]);
+    }
+    const source: object[] =
+      object === 'Contact'
+        ? [...this.contacts.values()]
+        : object === 'Case'
+          ? [...this.cases.values()]
+          : this.comments;
+    let rows = source.filter((r) => conds.every(([k, v]) => (r as Record<string, unknown>)[k] === v));
+    if (orderBy) {
+      rows = rows.sort((a, b) =>
+        String((a as Record<string, unknown>)[orderBy]).localeCompare(
+          String((b as Record<string, unknown>)[orderBy]),
+        ),
+      );
+      if (dir === 'DESC') rows.reverse();
+    }
+    if (limit) rows = rows.slice(0, Number(limit));
+    const records = rows.map((r) => this.#record(object ?? '', r, (fieldList ?? '').split(',')));
+    return this.#batch(records, `01g${this.#next++}`, 0);
+  }
+
+  #batch(records: unknown[], cursor: string, from: number): FakeReply {
+    const page = records.slice(from, from + this.batchSize);
+    const done = from + this.batchSize >= records.length;
+    if (!done) this.#cursors.set(cursor, records);
+    return {
+      status: 200,
+      body: {
+        totalSize: records.length,
+        done,
+        ...(done ? {} : { nextRecordsUrl: `${V}/query/${cursor}-${from + this.batchSize}` }),
+        records: page,
+      },
+    };
+  }
+
+  #page(cursor: string, from: number): FakeReply {
+    const records = this.#cursors.get(cursor);
+    return records
+      ? this.#batch(records, cursor, from)
+      : errors(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  }
+}
