@@ -73,7 +73,7 @@ export function ruleIntent(text: string): IntentKind | null {
 }
 
 /** Rules first, then the classifier above its confidence threshold, else out of scope. */
-export async function detectIntent(text: string): Promise<Intent> {
+export async function detectIntent(text: string, _locale = 'en'): Promise<Intent> {
   const rule = ruleIntent(text);
   if (rule) return { kind: rule, by: 'rule' };
   const guess = await (await intentClassifier()).classify(normalize(text));
