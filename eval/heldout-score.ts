@@ -26,7 +26,9 @@ const TOOLS: ToolSpec[] = Object.values(TOOL_OF_FLOW)
   }));
 
 /** Intent accuracy per language over the held-out phrasings of issue #14. */
-export async function heldOutByLanguage(): Promise<Record<Lang, { ok: number; total: number; misses: string[] }>> {
+export async function heldOutByLanguage(): Promise<
+  Record<Lang, { ok: number; total: number; misses: string[] }>
+> {
   const out = {} as Record<Lang, { ok: number; total: number; misses: string[] }>;
   for (const [lang, set] of Object.entries(HELD_OUT_BY_LANG) as [Lang, (typeof HELD_OUT_BY_LANG)[Lang]][]) {
     const row = { ok: 0, total: set.length, misses: [] as string[] };

@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type Model,
   ModelError,
+  ModelRefused,
   type ModelRequest,
   type ToolCall,
   type ToolResultForModel,
@@ -36,7 +37,18 @@ export const LIMITS: TurnLimits = {
   maxBackoffMs: 8_000,
 };
 
-export type ConfirmOutcome = 'accepted' | 'declined' | 'expired';
+export type ConfirmOutcome = 'accepted' | 'declined' | 'expired' | 'withdrawn';
+
+/**
+ * A turn that ended because its confirm card was withdrawn (the visitor wrote again, or a restart):
+ * nothing is stored for it; the visitor's newer message gets the answer.
+ */
+export class TurnWithdrawn extends Error {
+  constructor() {
+    super('the confirm card of this turn was withdrawn');
+    this.name = 'TurnWithdrawn';
+  }
+}
 
 export interface TurnSink {
   delta(text: string): void;
@@ -107,7 +119,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     try {
       out = await runModelStep(input.model, req, limits, (t) => input.sink.delta(t), input.signal);
     } catch (err) {
-      if (input.signal.aborted) throw err;
+      if (input.signal.aborted || err instanceof ModelRefused) throw err;
       const e = err instanceof ModelError ? err : null;
       input.log?.warn(
         {
@@ -127,6 +139,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
     toolCalls += allowed.length;
     const results = await runCalls(allowed, ctx);
+    if ([...results.values()].some(isWithdrawn)) throw new TurnWithdrawn();
     for (const call of out.calls) {
       const result = results.get(call) ?? loopError('tool_limit');
       if (result.isError) toolErrors++;
@@ -134,6 +147,10 @@ export async function runTurn(input: TurnInput): Promise<string> {
     }
   }
   return say(LOOP_REPLIES.cap);
+}
+
+function isWithdrawn(result: ToolResultForModel): boolean {
+  return (result.data?.error as { code?: unknown } | undefined)?.code === 'withdrawn';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { WIRE_ERRORS } from '../../shared/errors.js';
 import type { VisitorAgent } from '../agent/agent.js';
+import { TurnWithdrawn } from '../agent/loop.js';
 import type { Metrics } from '../metrics.js';
 import { type ConversationStore, newId } from '../store/conversations.js';
 import type { GatewayControl } from './control.js';
@@ -9,6 +9,7 @@ import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
 import { turnFailure } from './turn-failure.js';
 import { instrumentSink } from './turn-metrics.js';
+import { wireMessage } from './wire-text.js';
 
 export interface TurnDeps {
   hub: ConversationHub;
@@ -16,6 +17,8 @@ export interface TurnDeps {
   metrics: Metrics;
   control: GatewayControl;
   log: FastifyBaseLogger;
+  /** The visitor's locale, for the errors they see. */
+  locale?: string;
 }
 
 /**
@@ -54,6 +57,11 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
   } catch (err) {
     if (replying) hub.endReply(conversationId);
+    if (err instanceof TurnWithdrawn) {
+      // The card says "Nothing was changed"; the visitor's newer message (or the next process) answers.
+      deps.metrics.turns.inc({ outcome: 'withdrawn' });
+      return;
+    }
     const failure = turnFailure(err);
     deps.metrics.turns.inc({ outcome: failure.code });
     if (failure.code === 'model_unavailable') deps.metrics.modelErrors.inc();
@@ -62,7 +70,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     hub.broadcast(conversationId, {
       type: 'error',
       code: failure.code,
-      message: WIRE_ERRORS[failure.code].message,
+      message: wireMessage(failure.code, deps.locale),
       ref,
       ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
     });

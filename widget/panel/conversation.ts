@@ -283,6 +283,7 @@ export class Conversation {
     this.fatalMessage = null;
     this.conn.welcomed();
     this.update({ visitorName: f.visitor.name, fatal: null });
+    if (f.pendingConfirms) this.withdrawStale(new Set(f.pendingConfirms));
     for (const [confirmId, accept] of this.answers) this.conn.send({ type: 'confirm', confirmId, accept });
     this.answers.clear();
     if (this.readyFor !== f.conversationId) {
@@ -327,8 +328,11 @@ export class Conversation {
   }
 
   private onStream(id: string, delta: string | null): void {
-    if (!hasMessage(this.state.entries, id))
-      this.update({ entries: withStream(this.state.entries, id, delta) });
+    if (hasMessage(this.state.entries, id)) return;
+    // One reply streams at a time: a draft of another id was a turn that ended without a reply.
+    const others =
+      delta === null ? this.state.entries.filter((e) => e.kind !== 'stream' || e.id === id) : null;
+    this.update({ entries: withStream(others ?? this.state.entries, id, delta) });
   }
 
   private onConfirmRequest(f: ConfirmRequestFrame): void {
@@ -341,6 +345,8 @@ export class Conversation {
     const entries = withConfirm(this.state.entries, f);
     if (!entries) return;
     this.update({ entries });
+    // A card waits on the visitor, not the visitor on it: the next message may go (issue #14).
+    this.outbox.replied();
     if (!this.open) this.setUnread(this.unread + 1);
     const ms = Date.parse(f.expiresAt) - Date.now();
     if (ms > 0) this.later(() => this.settleConfirm(f.confirmId, 'expired', true), ms);
@@ -350,6 +356,21 @@ export class Conversation {
       summary: f.summary,
       outcome: 'pending',
     });
+  }
+
+  /**
+   * Cards the server no longer waits on (it restarted): unclicked ones, and clicks that never left
+   * this page, show "Nothing was changed" and can no longer be clicked. A click already sent is
+   * left to the stored reply, which says what happened.
+   */
+  private withdrawStale(live: Set<string>): void {
+    for (const e of this.state.entries) {
+      if (e.kind !== 'confirm' || live.has(e.confirmId)) continue;
+      if (e.outcome === 'pending' || (e.outcome === 'sent' && this.answers.has(e.confirmId))) {
+        this.answers.delete(e.confirmId);
+        this.settleConfirm(e.confirmId, 'withdrawn');
+      }
+    }
   }
 
   /** A confirm card's outcome (from the server, or `expired` locally if still unanswered). */

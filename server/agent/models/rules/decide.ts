@@ -1,6 +1,6 @@
 import type { ModelRequest } from '../../model.js';
 import { type DialogueState, dialogueState } from './dialogue.js';
-import { detectIntent, isCancel, ruleIntent, yesNo } from './intents.js';
+import { detectIntent, isCancel, ruleIntent, startsTurnAround, yesNo } from './intents.js';
 import { normalize } from './normalize.js';
 import {
   findEmail,
@@ -83,6 +83,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
     case 'ask_subject':
     case 'ask_description':
     case 'ask_email':
+      if (switchesAway(text, 'create_ticket')) return null;
       return continueCreate({ ...state, answers: { ...state.answers, [state.awaiting]: text } }, ctx);
     case 'ask_comment_ticket': {
       const id = ticketIdAnswer(normalize(text));
@@ -90,6 +91,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
       return switched ? null : ask(ctx, 'ask_comment_ticket');
     }
     case 'ask_comment_body': {
+      if (switchesAway(text, 'comment')) return null;
       const id =
         findTicketId(state.answers.ask_comment_ticket ?? '') ??
         ticketIdAnswer(state.answers.ask_comment_ticket ?? '') ??
@@ -106,6 +108,22 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
       return null;
     }
   }
+}
+
+/** Requests that ask something rather than tell something: a free-text slot never takes them. */
+const QUESTIONS = new Set(['ticket_status', 'list_tickets', 'contact', 'help', 'human', 'secrets']);
+
+/**
+ * Whether a message typed at a free-text prompt (a ticket's subject or description, a comment) is
+ * a new request instead of the answer (issue #14): a question the visitor wants answered now
+ * ("actually, what's the status of T-1001?"), or a turn-around word first. A description that
+ * mentions a phone or an order is still a description.
+ */
+function switchesAway(text: string, flowIntent: string): boolean {
+  const intent = ruleIntent(text);
+  if (!intent || intent === flowIntent) return false;
+  const asks = /[?？؟]\s*$/.test(text.trim()) || startsTurnAround(text);
+  return QUESTIONS.has(intent) && (asks || intent === 'human');
 }
 
 /** Open a ticket: subject, then description, then (anonymous) a contact email. */

@@ -109,6 +109,11 @@ export function yesNo(text: string): 'yes' | 'no' | null {
   return null;
 }
 
+/** "actually, …", "wait, …", "instead …": the visitor turns to something else. */
+export function startsTurnAround(text: string): boolean {
+  return /^\s*(actually|wait|hold on|instead|oh,? and|before that|first)\b/i.test(text);
+}
+
 /** "cancel", "never mind", "forget it", "stop". */
 export function isCancel(text: string): boolean {
   return /^\s*(cancel|never ?mind|forget (it|that)|stop|abort|don'?t bother)\b/i.test(normalize(text));
