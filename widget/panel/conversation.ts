@@ -42,6 +42,8 @@ export interface ConversationDeps {
   setUnread(count: number): void;
   WebSocket?: typeof WebSocket;
   random?: () => number;
+  /** For the preflight after a refused upgrade (tests pass a loopback stand-in). */
+  fetch?: typeof fetch;
 }
 
 /** Error codes after which the socket will not be retried; their message is shown instead. */
@@ -59,6 +61,7 @@ export class Conversation {
   private readyFor: string | null = null;
   private identityKnown: boolean;
   private fatalMessage: string | null = null;
+  private fatalCode: string | null = null;
   private helloToken: string | null = null;
   private answers = new Map<string, boolean>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
@@ -84,6 +87,7 @@ export class Conversation {
       hello: () => this.hello(),
       onFrame: (f) => this.onFrame(f),
       onState: (conn, code) => this.onConnState(conn, code),
+      probe: () => this.probe(),
       onAuthFailure: () =>
         config.tokenUrl
           ? this.tokens.fetch().then((t) => t !== null && t !== this.helloToken)
@@ -222,6 +226,27 @@ export class Conversation {
     }
   }
 
+  /**
+   * Asks the server why the upgrade was refused (docs/protocol.md, "Connecting"): only a refusal
+   * for good (this origin, this site) stops the reconnects; its message is in the visitor's locale.
+   */
+  private async probe(): Promise<{ code: string; message: string } | null> {
+    const { config } = this.deps;
+    const url = `${config.wsUrl.replace(/^ws/, 'http')}/preflight?site=${encodeURIComponent(config.site)}&locale=${config.locale}`;
+    const body = (await (await (this.deps.fetch ?? fetch)(url)).json()) as {
+      code?: unknown;
+      message?: unknown;
+    };
+    if (
+      (body.code !== 'forbidden_origin' && body.code !== 'unknown_site') ||
+      typeof body.message !== 'string'
+    )
+      return null;
+    this.fatalCode = body.code;
+    this.fatalMessage = body.message;
+    return { code: body.code, message: body.message };
+  }
+
   private onConnState(conn: ConnState, code?: number): void {
     if (conn === 'failed') {
       const fallback =
@@ -230,7 +255,7 @@ export class Conversation {
           : 'Your session could not be verified. Please reload the page.';
       this.update({ conn, fatal: this.fatalMessage ?? fallback });
       this.deps.emit('error', {
-        code: code === 4403 ? 'forbidden' : 'unauthorized',
+        code: this.fatalCode ?? (code === 4403 ? 'forbidden_origin' : 'unauthorized'),
         message: this.state.fatal ?? '',
       });
       return;
@@ -281,6 +306,7 @@ export class Conversation {
     if (f.lastSeq < this.saved.lastSeq) this.saved.lastSeq = f.lastSeq;
     this.persist();
     this.fatalMessage = null;
+    this.fatalCode = null;
     this.conn.welcomed();
     this.update({ visitorName: f.visitor.name, fatal: null });
     if (f.pendingConfirms) this.withdrawStale(new Set(f.pendingConfirms));
@@ -401,6 +427,7 @@ export class Conversation {
     if (isTransient(code)) return;
     if (FATAL.has(code)) {
       this.fatalMessage = message;
+      this.fatalCode = code;
       return;
     }
     // The correlation id lets support find a failure in the server logs; a spent budget is no failure.
