@@ -1,4 +1,5 @@
 import { loopError } from './loop-errors.js';
+import { loopReplies } from './loop-replies.js';
 import type { CrmTools } from './mcp-client.js';
 import {
   type ChatMessage,
@@ -74,12 +75,8 @@ export interface TurnInput {
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** Replies the loop itself gives; kept together so other locales can be added. */
-export const LOOP_REPLIES = {
-  cap: "I'm sorry, I couldn't finish that. Would you like me to open a ticket so a person from our team can follow up?",
-  unavailable:
-    "I'm sorry, I'm having trouble answering right now. Please try again in a moment, or I can open a ticket so a person from our team can follow up.",
-} as const;
+/** Replies the loop itself gives, in English (loop-replies.ts has every locale). */
+export const LOOP_REPLIES = loopReplies('en');
 
 /**
  * Runs one visitor turn: model step, tool calls through MCP, results back, until the model replies
@@ -96,6 +93,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     settledWrites: new Map(),
     locale: input.visitor.locale,
   };
+  const replies = loopReplies(input.visitor.locale);
   let toolCalls = 0;
   let toolErrors = 0;
   let reply = '';
@@ -130,11 +128,11 @@ export async function runTurn(input: TurnInput): Promise<string> {
         },
         'model step failed',
       );
-      return say(LOOP_REPLIES.unavailable);
+      return say(replies.unavailable);
     }
     reply += out.text;
-    if (out.calls.length === 0) return reply || say(LOOP_REPLIES.cap);
-    if (!toolsOpen) return say(LOOP_REPLIES.cap);
+    if (out.calls.length === 0) return reply || say(replies.cap);
+    if (!toolsOpen) return say(replies.cap);
     messages.push({ role: 'assistant', text: out.text, toolCalls: out.calls });
     const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
     toolCalls += allowed.length;
@@ -146,7 +144,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
       messages.push({ role: 'tool', callId: call.id, name: call.name, result });
     }
   }
-  return say(LOOP_REPLIES.cap);
+  return say(replies.cap);
 }
 
 function isWithdrawn(result: ToolResultForModel): boolean {

@@ -13,6 +13,7 @@ import {
   ticketIdAnswer,
 } from './slots.js';
 import { type PromptId, type Strings, stringsFor } from './strings.js';
+import { asksForOther, otherTicket, topicWords } from './topics.js';
 
 /** Intents that name a ticket for their own purpose (not to ask about it). */
 const ACTS_ON_TICKETS = new Set([
@@ -163,9 +164,17 @@ function handoff(ctx: Ctx, details: string): Action {
 
 /** A new request: what does the visitor want? */
 async function startFlow(text: string, ctx: Ctx): Promise<Action> {
-  const intent = await detectIntent(text);
-  const ticketId = findTicketId(normalize(text));
   const s = ctx.s;
+  // Only spaces, punctuation or emoji: nothing to act on; say so in the visitor's language.
+  if (!/[\p{L}\p{N}]/u.test(text)) return { say: s.notUnderstood };
+  const intent = await detectIntent(text, ctx.req.visitor.locale);
+  const ticketId = findTicketId(normalize(text));
+  if (!ticketId && asksForOther(text)) {
+    const other = otherTicket(ctx.req.messages);
+    return other && other !== 'unknown'
+      ? readTool(ctx, 'get_ticket_status', { ticket_id: other })
+      : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
+  }
   // A ticket id with no other clear request is a question about that ticket ("what about #1002").
   if (ticketId && !ACTS_ON_TICKETS.has(intent.kind))
     return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
@@ -181,9 +190,11 @@ async function startFlow(text: string, ctx: Ctx): Promise<Action> {
     case 'bye':
       return { say: s.bye };
     case 'ticket_status':
-      return ticketId
-        ? readTool(ctx, 'get_ticket_status', { ticket_id: ticketId })
-        : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
+      if (ticketId) return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
+      // Named by its topic: look through the visitor's own tickets (rules.ts matches the subjects).
+      if (topicWords(text).length > 0 && ctx.has('list_my_tickets'))
+        return readTool(ctx, 'list_my_tickets', {});
+      return needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id');
     case 'list_tickets': {
       const status = statusFilter(text);
       return readTool(ctx, 'list_my_tickets', status ? { status } : {});
