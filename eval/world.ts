@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { VisitorAgent } from '../server/agent/agent.js';
-import type { TurnSink } from '../server/agent/loop.js';
+import type { ConfirmOutcome, TurnSink } from '../server/agent/loop.js';
 import type { Model } from '../server/agent/model.js';
 import { loadSigningKey } from '../server/auth/keys.js';
 import { McpTokenMinter } from '../server/auth/mcp-token.js';
@@ -98,7 +98,7 @@ export class Transcript {
 }
 
 /** A sink that answers confirm cards with `answer` and records the cards and tool chips. */
-export function evalSink(answer: (summary: string) => 'accepted' | 'declined' | 'expired'): TurnSink & {
+export function evalSink(answer: (summary: string) => ConfirmOutcome): TurnSink & {
   cards: string[];
 } {
   const cards: string[] = [];

@@ -74,6 +74,11 @@ export interface WelcomeFrame {
   /** Highest stored `seq`; the widget treats frames with a lower or equal seq as already seen. */
   lastSeq: number;
   resumed: boolean;
+  /**
+   * Ids of the confirm cards still waiting for a click. A card the widget shows that is not listed
+   * was withdrawn (a restart, or the visitor wrote again): it shows as not done.
+   */
+  pendingConfirms?: string[];
 }
 
 /**
@@ -142,11 +147,15 @@ export interface ConfirmRequestFrame {
   expiresAt: string;
 }
 
-/** The outcome of a confirm card (after a click, a timeout, or a second click). */
+/**
+ * The outcome of a confirm card (after a click, a timeout, or a second click). `withdrawn`: the
+ * visitor wrote something else instead of clicking, or the server restarted; nothing was changed
+ * and the card can no longer be confirmed.
+ */
 export interface ConfirmResultFrame {
   type: 'confirm_result';
   confirmId: string;
-  outcome: 'accepted' | 'declined' | 'expired';
+  outcome: 'accepted' | 'declined' | 'expired' | 'withdrawn';
 }
 
 export interface ErrorFrame {

@@ -52,7 +52,7 @@ export interface DeputyEvents {
     confirmId: string;
     tool: string;
     summary: string;
-    outcome: 'pending' | 'accepted' | 'declined' | 'expired';
+    outcome: 'pending' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
   };
   error: { code: string; message: string };
 }

@@ -13,6 +13,7 @@ export const LOOP_ERRORS = {
   tool_rejected: 'The tool server refused the call as malformed; nothing was done.',
   declined: 'The visitor declined the change; nothing was changed.',
   confirmation_expired: 'The visitor did not confirm in time; nothing was changed.',
+  withdrawn: 'The visitor wrote something else instead of confirming; nothing was changed.',
   confirmation_malformed: 'The change could not be offered for confirmation; nothing was changed.',
 } as const;
 

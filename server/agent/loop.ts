@@ -1,9 +1,11 @@
 import { loopError } from './loop-errors.js';
+import { loopReplies } from './loop-replies.js';
 import type { CrmTools } from './mcp-client.js';
 import {
   type ChatMessage,
   type Model,
   ModelError,
+  ModelRefused,
   type ModelRequest,
   type ToolCall,
   type ToolResultForModel,
@@ -36,7 +38,18 @@ export const LIMITS: TurnLimits = {
   maxBackoffMs: 8_000,
 };
 
-export type ConfirmOutcome = 'accepted' | 'declined' | 'expired';
+export type ConfirmOutcome = 'accepted' | 'declined' | 'expired' | 'withdrawn';
+
+/**
+ * A turn that ended because its confirm card was withdrawn (the visitor wrote again, or a restart):
+ * nothing is stored for it; the visitor's newer message gets the answer.
+ */
+export class TurnWithdrawn extends Error {
+  constructor() {
+    super('the confirm card of this turn was withdrawn');
+    this.name = 'TurnWithdrawn';
+  }
+}
 
 export interface TurnSink {
   delta(text: string): void;
@@ -62,12 +75,8 @@ export interface TurnInput {
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** Replies the loop itself gives; kept together so other locales can be added. */
-export const LOOP_REPLIES = {
-  cap: "I'm sorry, I couldn't finish that. Would you like me to open a ticket so a person from our team can follow up?",
-  unavailable:
-    "I'm sorry, I'm having trouble answering right now. Please try again in a moment, or I can open a ticket so a person from our team can follow up.",
-} as const;
+/** Replies the loop itself gives, in English (loop-replies.ts has every locale). */
+export const LOOP_REPLIES = loopReplies('en');
 
 /**
  * Runs one visitor turn: model step, tool calls through MCP, results back, until the model replies
@@ -84,6 +93,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     settledWrites: new Map(),
     locale: input.visitor.locale,
   };
+  const replies = loopReplies(input.visitor.locale);
   let toolCalls = 0;
   let toolErrors = 0;
   let reply = '';
@@ -107,7 +117,7 @@ export async function runTurn(input: TurnInput): Promise<string> {
     try {
       out = await runModelStep(input.model, req, limits, (t) => input.sink.delta(t), input.signal);
     } catch (err) {
-      if (input.signal.aborted) throw err;
+      if (input.signal.aborted || err instanceof ModelRefused) throw err;
       const e = err instanceof ModelError ? err : null;
       input.log?.warn(
         {
@@ -118,22 +128,27 @@ export async function runTurn(input: TurnInput): Promise<string> {
         },
         'model step failed',
       );
-      return say(LOOP_REPLIES.unavailable);
+      return say(replies.unavailable);
     }
     reply += out.text;
-    if (out.calls.length === 0) return reply || say(LOOP_REPLIES.cap);
-    if (!toolsOpen) return say(LOOP_REPLIES.cap);
+    if (out.calls.length === 0) return reply || say(replies.cap);
+    if (!toolsOpen) return say(replies.cap);
     messages.push({ role: 'assistant', text: out.text, toolCalls: out.calls });
     const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
     toolCalls += allowed.length;
     const results = await runCalls(allowed, ctx);
+    if ([...results.values()].some(isWithdrawn)) throw new TurnWithdrawn();
     for (const call of out.calls) {
       const result = results.get(call) ?? loopError('tool_limit');
       if (result.isError) toolErrors++;
       messages.push({ role: 'tool', callId: call.id, name: call.name, result });
     }
   }
-  return say(LOOP_REPLIES.cap);
+  return say(replies.cap);
+}
+
+function isWithdrawn(result: ToolResultForModel): boolean {
+  return (result.data?.error as { code?: unknown } | undefined)?.code === 'withdrawn';
 }
 
 /**

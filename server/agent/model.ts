@@ -79,3 +79,15 @@ export interface Model {
   /** Optional warm-up at boot (the rules model trains its classifier here, once per process). */
   warm?(): Promise<void>;
 }
+
+/**
+ * A step refused before it reached the provider (the visitor's model budget is spent). The loop
+ * does not answer it with an apology: the turn ends and the gateway sends its coded error
+ * (`model_budget` with `retryAfterMs`, issue #14).
+ */
+export class ModelRefused extends ModelError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, false, 429, retryAfterMs);
+    this.name = 'ModelRefused';
+  }
+}

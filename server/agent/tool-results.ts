@@ -1,4 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { cleanCrmData, escapeMarkdown } from './crm-text.js';
 import type { ToolResultForModel, ToolSpec } from './model.js';
 
 /** Tool text entering model context is bounded (I4) and always passed as data. */
@@ -10,10 +11,14 @@ export const MAX_TOOL_TEXT = 2000;
  */
 export function toModelResult(result: CallToolResult): ToolResultForModel {
   let text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  // CRM text is data (D1–D4): controls and bidi overrides out, long values cut, before any model
+  // reads it. Models that write markdown get the values escaped, so a subject that is a link stays
+  // text when a model quotes it; the rules model escapes where it interpolates (replies.ts).
   let data: Record<string, unknown> | null =
     result.structuredContent && typeof result.structuredContent === 'object'
-      ? (result.structuredContent as Record<string, unknown>)
+      ? cleanCrmData(result.structuredContent as Record<string, unknown>)
       : null;
+  if (data && !result.isError) text = JSON.stringify(escapeDeep(data));
   if (result.isError && !data) {
     const parsed = parseErrorText(text);
     if (parsed) {
@@ -43,6 +48,14 @@ function parseErrorText(text: string): { text: string; data: Record<string, unkn
     // Plain text from another server (or the SDK's own validation errors).
   }
   return null;
+}
+
+function escapeDeep(value: unknown): unknown {
+  if (typeof value === 'string') return escapeMarkdown(value);
+  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDeep(v)]));
+  return value;
 }
 
 export function toToolSpec(tool: Tool): ToolSpec {

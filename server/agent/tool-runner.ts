@@ -65,6 +65,7 @@ async function runWrite(
   });
   if (outcome === 'declined') return loopError('declined');
   if (outcome === 'expired') return loopError('confirmation_expired');
+  if (outcome === 'withdrawn') return loopError('withdrawn');
   const second = await callRaw(ctx, name, args, { [CONFIRMATION_META_KEY]: request.state });
   if (!second.ok) return loopError(second.code);
   // A server asking again after a Confirm is not obeyed twice: the state is never shown to the model.

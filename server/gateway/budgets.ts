@@ -1,14 +1,14 @@
-import { type Model, ModelError } from '../agent/model.js';
+import { type Model, ModelRefused } from '../agent/model.js';
 import type { Limits } from '../config.js';
 import { TokenBucket } from './rate-limit.js';
 
 /**
- * A model step refused because the visitor used up their model calls for the minute. A ModelError
- * that is not retryable, so the loop neither retries it nor wraps it: it ends the turn as it is.
+ * A model step refused because the visitor used up their model calls for the minute. Not
+ * retryable, and the loop rethrows it: it ends the turn as it is, told as `model_budget`.
  */
-export class ModelBudgetExceeded extends ModelError {
+export class ModelBudgetExceeded extends ModelRefused {
   constructor(retryAfterMs: number) {
-    super('model call budget exceeded', false, 429, retryAfterMs);
+    super('model call budget exceeded', retryAfterMs);
     this.name = 'ModelBudgetExceeded';
   }
 }

@@ -31,6 +31,9 @@ export class GatewayControl {
   /** Resolves `finished: false` when turns were still running at the deadline (and were aborted). */
   async drain(timeoutMs: number): Promise<{ finished: boolean }> {
     this.#draining = true;
+    // A turn waiting on a confirm card would hold the drain to its deadline: the cards are
+    // withdrawn (nothing written) and the stored visitor message is answered by the next process.
+    this.hub.withdrawConfirms();
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.hub.drain().then(() => true),

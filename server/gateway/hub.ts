@@ -1,4 +1,6 @@
-import type { ConfirmRequestFrame, ServerFrame } from '../../shared/protocol.js';
+import type { ConfirmRequestFrame, ConfirmResultFrame, ServerFrame } from '../../shared/protocol.js';
+
+type ConfirmOutcome = ConfirmResultFrame['outcome'];
 
 /** A socket as the hub sees it: something frames can be sent to. */
 export interface Subscriber {
@@ -12,11 +14,12 @@ export interface Subscriber {
  */
 export class ConversationHub {
   readonly #subscribers = new Map<string, Set<Subscriber>>();
-  readonly #inflight = new Map<string, { id: string; text: string }>();
+  /** `started`: reply_start was sent (it is sent with the first text, so a withdrawn turn shows nothing). */
+  readonly #inflight = new Map<string, { id: string; text: string; started: boolean }>();
   readonly #queues = new Map<string, Promise<void>>();
   readonly #confirms = new Map<
     string,
-    { conversationId: string; card: ConfirmRequestFrame; settle(accept: boolean | null): void }
+    { conversationId: string; card: ConfirmRequestFrame; settle(outcome: ConfirmOutcome): void }
   >();
 
   subscribe(conversationId: string, sub: Subscriber): () => void {
@@ -43,19 +46,24 @@ export class ConversationHub {
     }
   }
 
-  /** The reply currently streaming in this conversation, if any. */
+  /** The reply currently streaming in this conversation, if it has said anything yet. */
   inflight(conversationId: string): { id: string; text: string } | undefined {
-    return this.#inflight.get(conversationId);
+    const current = this.#inflight.get(conversationId);
+    return current?.started ? current : undefined;
   }
 
+  /** A reply begins; its reply_start goes out with its first text. */
   startReply(conversationId: string, id: string): void {
-    this.#inflight.set(conversationId, { id, text: '' });
-    this.broadcast(conversationId, { type: 'reply_start', id });
+    this.#inflight.set(conversationId, { id, text: '', started: false });
   }
 
   appendReply(conversationId: string, text: string): void {
     const current = this.#inflight.get(conversationId);
-    if (!current) return;
+    if (!current || !text) return;
+    if (!current.started) {
+      current.started = true;
+      this.broadcast(conversationId, { type: 'reply_start', id: current.id });
+    }
     current.text += text;
     this.broadcast(conversationId, { type: 'delta', id: current.id, text });
   }
@@ -71,14 +79,13 @@ export class ConversationHub {
   requestConfirm(
     conversationId: string,
     card: { confirmId: string; tool: string; summary: string; expiresAt: string },
-  ): Promise<'accepted' | 'declined' | 'expired'> {
+  ): Promise<ConfirmOutcome> {
     return new Promise((resolve) => {
       const ms = Math.max(0, Date.parse(card.expiresAt) - Date.now());
-      const timer = setTimeout(() => settle(null), ms);
-      const settle = (accept: boolean | null) => {
+      const timer = setTimeout(() => settle('expired'), ms);
+      const settle = (outcome: ConfirmOutcome) => {
         if (!this.#confirms.delete(card.confirmId)) return;
         clearTimeout(timer);
-        const outcome = accept === null ? 'expired' : accept ? 'accepted' : 'declined';
         this.broadcast(conversationId, { type: 'confirm_result', confirmId: card.confirmId, outcome });
         resolve(outcome);
       };
@@ -92,8 +99,23 @@ export class ConversationHub {
   answerConfirm(conversationId: string, confirmId: string, accept: boolean): boolean {
     const pending = this.#confirms.get(confirmId);
     if (!pending || pending.conversationId !== conversationId) return false;
-    pending.settle(accept);
+    pending.settle(accept ? 'accepted' : 'declined');
     return true;
+  }
+
+  /**
+   * Withdraws the cards waiting in a conversation (or in every conversation): the visitor wrote
+   * something else, or the process is going away. Nothing is written; a later click finds nothing.
+   * Issue #14: a turn never waits on the visitor.
+   */
+  withdrawConfirms(conversationId?: string): number {
+    let n = 0;
+    for (const pending of [...this.#confirms.values()]) {
+      if (conversationId !== undefined && pending.conversationId !== conversationId) continue;
+      pending.settle('withdrawn');
+      n++;
+    }
+    return n;
   }
 
   /** Cards still waiting in a conversation, replayed to a reconnecting widget so a reload keeps them. */

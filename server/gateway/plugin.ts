@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WIRE_ERRORS } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import { SERVER_ERRORS } from '../errors.js';
@@ -7,6 +7,7 @@ import { ConnectionCaps } from './connection-caps.js';
 import { Heartbeat } from './heartbeat.js';
 import { sitesForOrigin } from './origin.js';
 import { type GatewayDeps, Session } from './session.js';
+import { wireMessage } from './wire-text.js';
 
 /** The widget's WebSocket endpoint, `/ws?site=<id>`, with its limits (DESIGN §8). */
 export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
@@ -30,6 +31,40 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
 
   const allowedSites = new WeakMap<object, Set<string>>();
 
+  /** Why a page at this origin may not open a chat for `site` (null: it may). */
+  const refusal = (
+    req: FastifyRequest,
+  ): { status: number; code: 'forbidden_origin' | 'unknown_site' } | null => {
+    const host = req.headers.host ?? '';
+    const allowed = sitesForOrigin(req.headers.origin, [`http://${host}`, `https://${host}`], deps.sites);
+    const site = (req.query as { site?: unknown }).site;
+    if (typeof site === 'string' && !deps.sites.has(site)) return { status: 404, code: 'unknown_site' };
+    if (allowed.size === 0 || (typeof site === 'string' && !allowed.has(site)))
+      return { status: 403, code: 'forbidden_origin' };
+    allowedSites.set(req.raw, allowed);
+    return null;
+  };
+
+  // A browser cannot read why an upgrade was refused (it reports close 1006), so the widget asks
+  // here after a socket that never opened: the refusal's code and message, in the visitor's
+  // language, readable from any origin (nothing in it is secret). docs/protocol.md, issue #14.
+  app.get('/ws/preflight', async (req, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    const locale = (req.query as { locale?: unknown }).locale;
+    const lang = typeof locale === 'string' ? locale.slice(0, 35) : 'en';
+    if (typeof (req.query as { site?: unknown }).site !== 'string') {
+      return reply.code(400).send({ code: 'unknown_site', message: wireMessage('unknown_site', lang) });
+    }
+    if (control.draining)
+      return reply.code(503).send({ code: 'draining', message: wireMessage('shutting_down', lang) });
+    const refused = refusal(req);
+    if (refused)
+      return reply
+        .code(refused.status)
+        .send({ code: refused.code, message: wireMessage(refused.code, lang) });
+    return { ok: true };
+  });
+
   app.get(
     '/ws',
     {
@@ -40,16 +75,13 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
           metrics.connectionsRefused.inc({ reason: 'draining' });
           return reply.code(503).send({ code: 'draining', message: SERVER_ERRORS.draining.message });
         }
-        const host = req.headers.host ?? '';
-        const selfOrigins = [`http://${host}`, `https://${host}`];
-        const allowed = sitesForOrigin(req.headers.origin, selfOrigins, deps.sites);
-        const site = (req.query as { site?: unknown }).site;
-        if (allowed.size === 0 || (typeof site === 'string' && !allowed.has(site))) {
+        const refused = refusal(req);
+        if (refused) {
           metrics.connectionsRefused.inc({ reason: 'origin' });
           req.log.info({ origin: req.headers.origin?.slice(0, 200) }, 'upgrade refused: origin not allowed');
           return reply
-            .code(403)
-            .send({ code: 'forbidden_origin', message: WIRE_ERRORS.forbidden_origin.message });
+            .code(refused.status)
+            .send({ code: refused.code, message: WIRE_ERRORS[refused.code].message });
         }
         // An address at its cap gets no socket at all (WS9): refusing after the upgrade would still
         // cost a socket, a handshake and a close per attempt. The cap is taken again after the
@@ -60,7 +92,6 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
             .code(429)
             .send({ code: 'too_many_connections', message: WIRE_ERRORS.too_many_connections.message });
         }
-        allowedSites.set(req.raw, allowed);
       },
     },
     (socket, req) => {

@@ -24,6 +24,7 @@ import type { ConversationHub } from './hub.js';
 import { sendPaced } from './paced-send.js';
 import { TokenBucket } from './rate-limit.js';
 import { answerTurn, type TurnGuard } from './turn.js';
+import { wireMessage } from './wire-text.js';
 
 export interface GatewayDeps {
   sites: Map<string, SiteConfig>;
@@ -72,6 +73,8 @@ export class Session {
   #releaseVisitor: (() => void) | null = null;
   #helloTimer: NodeJS.Timeout;
   #helloSeen = false;
+  /** The widget's locale (its hello): every error this session sends is in it. */
+  #locale = 'en';
   #disposed = false;
   #turnsRunning = 0;
   #strikes = 0;
@@ -115,7 +118,7 @@ export class Session {
   }
 
   error(code: WireErrorCode, extra: Omit<ErrorFrame, 'type' | 'code' | 'message'> = {}): void {
-    this.send({ type: 'error', code, message: WIRE_ERRORS[code].message, ...extra });
+    this.send({ type: 'error', code, message: wireMessage(code, this.#locale), ...extra });
   }
 
   /** Sends a coded error frame, then closes with the code's close code. */
@@ -179,6 +182,7 @@ export class Session {
     if (this.#helloSeen) return this.#strike('bad_frame');
     this.#helloSeen = true;
     clearTimeout(this.#helloTimer);
+    this.#locale = frame.locale ?? 'en';
     const site = this.deps.sites.get(frame.site);
     if (!site) return this.close('unknown_site');
     if (!this.origin.allowedSites.has(site.id)) return this.close('forbidden_origin');
@@ -236,6 +240,7 @@ export class Session {
       visitor: { name: identity.name, anonymous: identity.anonymous },
       lastSeq: Math.max(latest.at(-1)?.seq ?? 0, conversation.lastSeq),
       resumed,
+      pendingConfirms: this.deps.hub.pendingConfirms(conversation.id).map((c) => c.confirmId),
     });
     if (!(await this.#replay(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0))) return;
     this.#releaseHeld(conversation.id);
@@ -282,6 +287,9 @@ export class Session {
     });
     if (stored.duplicate) return;
     this.deps.hub.broadcast(conversation.id, messageFrame(stored.message));
+    // Writing instead of clicking withdraws a waiting card: its turn ends and this message is
+    // answered next (issue #14: no turn ever waits on the visitor).
+    this.deps.hub.withdrawConfirms(conversation.id);
     void this.deps.hub.enqueue(conversation.id, () => this.#runTurn(conversation));
   }
 
@@ -290,7 +298,7 @@ export class Session {
     if (!agent) return;
     this.#turnsRunning++;
     try {
-      await answerTurn({ ...this.deps, log: this.#log }, conversation.id, agent);
+      await answerTurn({ ...this.deps, log: this.#log, locale: this.#locale }, conversation.id, agent);
     } finally {
       this.#turnsRunning--;
       // The turn outlives its socket (the reply is stored for resume); the agent closes after it.

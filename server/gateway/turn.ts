@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { WIRE_ERRORS } from '../../shared/errors.js';
 import type { VisitorAgent } from '../agent/agent.js';
+import { TurnWithdrawn } from '../agent/loop.js';
 import type { Metrics } from '../metrics.js';
 import { type ConversationStore, newId } from '../store/conversations.js';
 import type { GatewayControl } from './control.js';
@@ -9,6 +9,7 @@ import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
 import { turnFailure } from './turn-failure.js';
 import { instrumentSink } from './turn-metrics.js';
+import { wireMessage } from './wire-text.js';
 
 export interface TurnDeps {
   hub: ConversationHub;
@@ -18,6 +19,8 @@ export interface TurnDeps {
   log: FastifyBaseLogger;
   /** Who answers: the bot, or a person (server/console/handoff.ts); absent = always the bot. */
   guard?: TurnGuard;
+  /** The visitor's locale, for the errors they see. */
+  locale?: string;
 }
 
 /**
@@ -85,6 +88,11 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     if (silenced.signal.aborted && !deps.control.signal.aborted)
       return keepSilent(deps, conversationId, replying);
     if (replying) hub.endReply(conversationId);
+    if (err instanceof TurnWithdrawn) {
+      // The card says "Nothing was changed"; the visitor's newer message (or the next process) answers.
+      deps.metrics.turns.inc({ outcome: 'withdrawn' });
+      return;
+    }
     const failure = turnFailure(err);
     deps.metrics.turns.inc({ outcome: failure.code });
     if (failure.code === 'model_unavailable') deps.metrics.modelErrors.inc();
@@ -93,7 +101,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     hub.broadcast(conversationId, {
       type: 'error',
       code: failure.code,
-      message: WIRE_ERRORS[failure.code].message,
+      message: wireMessage(failure.code, deps.locale),
       ref,
       ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
     });

@@ -24,6 +24,14 @@ const at = '2026-11-23T10:00:00.000Z';
 
 const live: Conversation[] = [];
 
+/** What GET /ws/preflight answers in these tests (the server's own answer is tested in test/server). */
+let preflight: { status: number; body: unknown } = { status: 200, body: { ok: true } };
+const preflights: string[] = [];
+const fakeFetch = (async (url: string) => {
+  preflights.push(url);
+  return new Response(JSON.stringify(preflight.body), { status: preflight.status });
+}) as unknown as typeof fetch;
+
 function setup(data: Record<string, string> = { visitorToken: ALICE }) {
   const events: { [K in keyof DeputyEvents]?: DeputyEvents[K][] } = {};
   const unread: number[] = [];
@@ -37,6 +45,7 @@ function setup(data: Record<string, string> = { visitorToken: ALICE }) {
     setUnread: (n) => unread.push(n),
     WebSocket: FakeSocket as unknown as typeof WebSocket,
     random: () => 1,
+    fetch: fakeFetch,
   });
   live.push(conv);
   return {
@@ -329,6 +338,84 @@ describe('reconnecting', () => {
     logged.mockRestore();
   });
 
+  it("stops after an upgrade refused for this origin, with the server's message and the code (issue #14)", async () => {
+    vi.useFakeTimers();
+    const { conv, events } = setup({ visitorToken: ALICE, locale: 'es' });
+    preflight = {
+      status: 403,
+      body: { code: 'forbidden_origin', message: 'Esta página no tiene permiso para usar este chat.' },
+    };
+    try {
+      conv.setOpen(true);
+      // What a browser reports for an HTTP 403 on the upgrade: close 1006, the socket never open.
+      FakeSocket.last.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(FakeSocket.all).toHaveLength(1);
+      expect(preflights.at(-1)).toBe('https://chat.example.com/ws/preflight?site=demo&locale=es');
+      expect(conv.state.conn).toBe('failed');
+      expect(conv.state.fatal).toBe('Esta página no tiene permiso para usar este chat.');
+      expect(events.error?.map((e) => e.code)).toContain('forbidden_origin');
+    } finally {
+      preflight = { status: 200, body: { ok: true } };
+    }
+  });
+
+  it('names an unknown site the same way, and keeps retrying a server that is only draining', async () => {
+    vi.useFakeTimers();
+    const { conv, events } = setup();
+    preflight = { status: 503, body: { code: 'draining', message: 'restarting' } };
+    try {
+      conv.setOpen(true);
+      FakeSocket.last.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(FakeSocket.all.length).toBeGreaterThan(1);
+      preflight = {
+        status: 404,
+        body: { code: 'unknown_site', message: 'This site is not configured for Deputy.' },
+      };
+      FakeSocket.last.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(conv.state.conn).toBe('failed');
+      expect(events.error?.map((e) => e.code)).toContain('unknown_site');
+    } finally {
+      preflight = { status: 200, body: { ok: true } };
+    }
+  });
+
+  it('refreshes an expired token from data-token-url and reconnects once (issue #14)', async () => {
+    vi.useFakeTimers();
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const tokens = [fakeToken({ sub: 'cus_alice', exp }), fakeToken({ sub: 'cus_alice', exp: exp + 1 })];
+    const realFetch = globalThis.fetch;
+    let fetched = 0;
+    globalThis.fetch = (async () =>
+      new Response(JSON.stringify({ token: tokens[fetched++] ?? tokens[1] }))) as typeof fetch;
+    try {
+      const { conv } = setup({ tokenUrl: 'https://shop.example.com/deputy-token' });
+      conv.setOpen(true);
+      await vi.advanceTimersByTimeAsync(10);
+      const ws = FakeSocket.last;
+      await ws.open();
+      expect(ws.sentOfType('hello')[0]?.token).toBe(tokens[0]);
+      ws.receive({ type: 'error', code: 'token_expired', message: 'Your session has expired.' });
+      ws.serverClose(4401);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(fetched).toBe(2);
+      const again = FakeSocket.last;
+      expect(again).not.toBe(ws);
+      await again.open();
+      expect(again.sentOfType('hello')[0]?.token).toBe(tokens[1]);
+      // A second refusal right away is final: no loop of refreshes.
+      again.receive({ type: 'error', code: 'token_expired', message: 'Your session has expired.' });
+      again.serverClose(4401);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(conv.state.conn).toBe('failed');
+      expect(FakeSocket.all.at(-1)).toBe(again);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('does not reconnect after 4403 (site or origin refused)', async () => {
     vi.useFakeTimers();
     const { conv } = setup();
@@ -421,6 +508,66 @@ describe('unread, tools and confirmations', () => {
     expect(conv.state.entries[0]).toMatchObject({ kind: 'confirm', outcome: 'accepted', choice: true });
     expect(isTyping(conv.state.entries)).toBe(true); // the write runs, the reply follows
     expect(events.confirm?.map((c) => c.outcome)).toEqual(['pending', 'accepted']);
+  });
+
+  it('sends a new message while a card waits, and shows the card withdrawn when the server says so (issue #14)', async () => {
+    const { conv, events } = setup();
+    const ws = await connected(conv);
+    conv.send('change my phone to +44 20 7946 0000');
+    const first = ws.sentOfType('message')[0]!;
+    ws.receive({ type: 'ack', clientId: first.clientId, seq: 1, id: 'v1', duplicate: false });
+    ws.receive({
+      type: 'confirm_request',
+      confirmId: 'cf_abcdefgh12',
+      tool: 'update_phone_number',
+      summary: 'Change?',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    conv.send("what's the status of T-1001?");
+    // Not held behind the card: the visitor does not have to click first.
+    expect(ws.sentOfType('message')).toHaveLength(2);
+    ws.receive({ type: 'confirm_result', confirmId: 'cf_abcdefgh12', outcome: 'withdrawn' });
+    expect(conv.state.entries.find((e) => e.kind === 'confirm')).toMatchObject({ outcome: 'withdrawn' });
+    conv.answer('cf_abcdefgh12', true);
+    expect(ws.sentOfType('confirm')).toEqual([]);
+    expect(events.confirm?.map((c) => c.outcome)).toEqual(['pending', 'withdrawn']);
+  });
+
+  it('withdraws a card the server no longer has after a restart, and keeps the one it re-sends', async () => {
+    vi.useFakeTimers();
+    const { conv } = setup();
+    const ws = await connected(conv);
+    const card = (confirmId: string): ServerFrame => ({
+      type: 'confirm_request',
+      confirmId,
+      tool: 'update_phone_number',
+      summary: 'Change?',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    ws.receive(card('cf_stale_card_1'), card('cf_live_card_1'));
+    ws.serverClose(1012);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const ws2 = FakeSocket.last;
+    await ws2.open();
+    ws2.receive(welcome({ resumed: true, pendingConfirms: ['cf_live_card_1'] }));
+    const outcomes = conv.state.entries.flatMap((e) =>
+      e.kind === 'confirm' ? [[e.confirmId, e.outcome]] : [],
+    );
+    expect(outcomes).toEqual([
+      ['cf_stale_card_1', 'withdrawn'],
+      ['cf_live_card_1', 'pending'],
+    ]);
+  });
+
+  it('drops the draft of a reply that never finished when the next reply starts', async () => {
+    const { conv } = setup();
+    const ws = await connected(conv);
+    ws.receive({ type: 'reply_start', id: 'a1' }, { type: 'delta', id: 'a1', text: 'Sure, let me' });
+    ws.receive(
+      { type: 'reply_start', id: 'a2' },
+      { type: 'delta', id: 'a2', text: 'Ticket T-1001 is open.' },
+    );
+    expect(conv.state.entries.filter((e) => e.kind === 'stream').map((e) => e.id)).toEqual(['a2']);
   });
 
   it('expires an unanswered confirm card at its deadline', async () => {

@@ -11,6 +11,11 @@ export interface ConnectionOptions {
   onState(state: ConnState, code?: number): void;
   /** Whether a 4401 should be retried once (a fresh token was fetched). */
   onAuthFailure?(): Promise<boolean>;
+  /**
+   * Why a socket that never opened was refused (a browser only says 1006): the server's
+   * `{code, message}` when it refuses this page for good, else null (then it is retried).
+   */
+  probe?(): Promise<{ code: string; message: string } | null>;
   WebSocket?: typeof WebSocket;
   random?: () => number;
 }
@@ -129,7 +134,9 @@ export class Connection {
       return;
     }
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       hello.then(
         (frame) => ws === this.ws && ws.send(JSON.stringify(frame)),
         () => ws.close(4000),
@@ -162,6 +169,15 @@ export class Connection {
           return;
         }
         this.set('failed', ev.code);
+        return;
+      }
+      if (!opened && this.opts.probe) {
+        this.set('reconnecting', ev.code);
+        const retry = () => this.state === 'reconnecting' && !this.ws && this.scheduleReconnect(ev.code);
+        this.opts.probe().then((refused) => {
+          if (refused && this.state === 'reconnecting' && !this.ws) this.set('failed', 4403);
+          else retry();
+        }, retry);
         return;
       }
       this.scheduleReconnect(ev.code);

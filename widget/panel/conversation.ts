@@ -46,6 +46,8 @@ export interface ConversationDeps {
   setUnread(count: number): void;
   WebSocket?: typeof WebSocket;
   random?: () => number;
+  /** For the preflight after a refused upgrade (tests pass a loopback stand-in). */
+  fetch?: typeof fetch;
 }
 
 /** Error codes after which the socket will not be retried; their message is shown instead. */
@@ -63,6 +65,7 @@ export class Conversation {
   private readyFor: string | null = null;
   private identityKnown: boolean;
   private fatalMessage: string | null = null;
+  private fatalCode: string | null = null;
   private helloToken: string | null = null;
   private answers = new Map<string, boolean>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
@@ -94,6 +97,7 @@ export class Conversation {
       hello: () => this.hello(),
       onFrame: (f) => this.onFrame(f),
       onState: (conn, code) => this.onConnState(conn, code),
+      probe: () => this.probe(),
       onAuthFailure: () =>
         config.tokenUrl
           ? this.tokens.fetch().then((t) => t !== null && t !== this.helloToken)
@@ -241,6 +245,27 @@ export class Conversation {
     }
   }
 
+  /**
+   * Asks the server why the upgrade was refused (docs/protocol.md, "Connecting"): only a refusal
+   * for good (this origin, this site) stops the reconnects; its message is in the visitor's locale.
+   */
+  private async probe(): Promise<{ code: string; message: string } | null> {
+    const { config } = this.deps;
+    const url = `${config.wsUrl.replace(/^ws/, 'http')}/preflight?site=${encodeURIComponent(config.site)}&locale=${config.locale}`;
+    const body = (await (await (this.deps.fetch ?? fetch)(url)).json()) as {
+      code?: unknown;
+      message?: unknown;
+    };
+    if (
+      (body.code !== 'forbidden_origin' && body.code !== 'unknown_site') ||
+      typeof body.message !== 'string'
+    )
+      return null;
+    this.fatalCode = body.code;
+    this.fatalMessage = body.message;
+    return { code: body.code, message: body.message };
+  }
+
   private onConnState(conn: ConnState, code?: number): void {
     if (conn === 'failed') {
       const fallback =
@@ -249,7 +274,7 @@ export class Conversation {
           : 'Your session could not be verified. Please reload the page.';
       this.update({ conn, fatal: this.fatalMessage ?? fallback });
       this.deps.emit('error', {
-        code: code === 4403 ? 'forbidden' : 'unauthorized',
+        code: this.fatalCode ?? (code === 4403 ? 'forbidden_origin' : 'unauthorized'),
         message: this.state.fatal ?? '',
       });
       return;
@@ -306,8 +331,10 @@ export class Conversation {
     if (f.lastSeq < this.saved.lastSeq) this.saved.lastSeq = f.lastSeq;
     this.persist();
     this.fatalMessage = null;
+    this.fatalCode = null;
     this.conn.welcomed();
     this.update({ visitorName: f.visitor.name, fatal: null });
+    if (f.pendingConfirms) this.withdrawStale(new Set(f.pendingConfirms));
     for (const [confirmId, accept] of this.answers) this.conn.send({ type: 'confirm', confirmId, accept });
     this.answers.clear();
     if (this.readyFor !== f.conversationId) {
@@ -363,8 +390,11 @@ export class Conversation {
   }
 
   private onStream(id: string, delta: string | null): void {
-    if (!hasMessage(this.state.entries, id))
-      this.update({ entries: withStream(this.state.entries, id, delta) });
+    if (hasMessage(this.state.entries, id)) return;
+    // One reply streams at a time: a draft of another id was a turn that ended without a reply.
+    const others =
+      delta === null ? this.state.entries.filter((e) => e.kind !== 'stream' || e.id === id) : null;
+    this.update({ entries: withStream(others ?? this.state.entries, id, delta) });
   }
 
   private onConfirmRequest(f: ConfirmRequestFrame): void {
@@ -377,6 +407,8 @@ export class Conversation {
     const entries = withConfirm(this.state.entries, f);
     if (!entries) return;
     this.update({ entries });
+    // A card waits on the visitor, not the visitor on it: the next message may go (issue #14).
+    this.outbox.replied();
     if (!this.open) this.setUnread(this.unread + 1);
     const ms = Date.parse(f.expiresAt) - Date.now();
     if (ms > 0) this.later(() => this.settleConfirm(f.confirmId, 'expired', true), ms);
@@ -386,6 +418,21 @@ export class Conversation {
       summary: f.summary,
       outcome: 'pending',
     });
+  }
+
+  /**
+   * Cards the server no longer waits on (it restarted): unclicked ones, and clicks that never left
+   * this page, show "Nothing was changed" and can no longer be clicked. A click already sent is
+   * left to the stored reply, which says what happened.
+   */
+  private withdrawStale(live: Set<string>): void {
+    for (const e of this.state.entries) {
+      if (e.kind !== 'confirm' || live.has(e.confirmId)) continue;
+      if (e.outcome === 'pending' || (e.outcome === 'sent' && this.answers.has(e.confirmId))) {
+        this.answers.delete(e.confirmId);
+        this.settleConfirm(e.confirmId, 'withdrawn');
+      }
+    }
   }
 
   /** A confirm card's outcome (from the server, or `expired` locally if still unanswered). */
@@ -419,6 +466,7 @@ export class Conversation {
       const why = code === 'unauthorized' || code === 'token_expired' ? ' The server log says why.' : '';
       console.error(`[Deputy] ${code}: ${message}${why}`);
       this.fatalMessage = message;
+      this.fatalCode = code;
       return;
     }
     // The correlation id lets support find a failure in the server logs; a spent budget is no failure.

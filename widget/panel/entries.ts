@@ -31,7 +31,7 @@ export type Entry =
       summary: string;
       expiresAt: string;
       /** `sent`: clicked, waiting for the server's confirm_result. */
-      outcome: 'pending' | 'sent' | 'accepted' | 'declined' | 'expired';
+      outcome: 'pending' | 'sent' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
       choice: boolean | null;
     }
   | { kind: 'notice'; key: string; text: string };

@@ -85,7 +85,9 @@ export function EntryView({ entry: e, conv, t, locale }: Props) {
             ? t.declined
             : e.outcome === 'expired'
               ? t.expired
-              : '';
+              : e.outcome === 'withdrawn'
+                ? t.withdrawn
+                : '';
       return (
         <fieldset class="card">
           <legend class="sr-only">{t.confirm}</legend>

@@ -26,6 +26,8 @@ export interface Strings {
   accepted: string;
   declined: string;
   expired: string;
+  /** A card withdrawn because the visitor wrote again (or the server restarted). */
+  withdrawn: string;
   signedInAs: string;
   unread: (n: number) => string;
 }
@@ -53,6 +55,7 @@ const en: Strings = {
   accepted: 'Confirmed',
   declined: 'Cancelled',
   expired: 'This request expired',
+  withdrawn: 'Nothing was changed',
   signedInAs: 'Signed in as',
   unread: (n) => `${n} unread`,
 };
@@ -82,6 +85,7 @@ export const STRINGS: Record<Locale, Strings> = {
     accepted: 'Confirmado',
     declined: 'Cancelado',
     expired: 'Esta solicitud caducó',
+    withdrawn: 'No se ha cambiado nada',
     signedInAs: 'Sesión iniciada como',
     unread: (n) => `${n} sin leer`,
   },
@@ -108,6 +112,7 @@ export const STRINGS: Record<Locale, Strings> = {
     accepted: 'Bestätigt',
     declined: 'Abgebrochen',
     expired: 'Diese Anfrage ist abgelaufen',
+    withdrawn: 'Es wurde nichts geändert',
     signedInAs: 'Angemeldet als',
     unread: (n) => `${n} ungelesen`,
   },
@@ -134,6 +139,7 @@ export const STRINGS: Record<Locale, Strings> = {
     accepted: 'Confirmé',
     declined: 'Annulé',
     expired: 'Cette demande a expiré',
+    withdrawn: 'Rien n’a été modifié',
     signedInAs: 'Connecté en tant que',
     unread: (n) => `${n} non lu${n > 1 ? 's' : ''}`,
   },
@@ -160,6 +166,7 @@ export const STRINGS: Record<Locale, Strings> = {
     accepted: 'تم التأكيد',
     declined: 'تم الإلغاء',
     expired: 'انتهت صلاحية هذا الطلب',
+    withdrawn: 'لم يتم تغيير أي شيء',
     signedInAs: 'مسجّل الدخول باسم',
     unread: (n) => `${n} غير مقروءة`,
   },

@@ -1,6 +1,6 @@
 /**
  * A deliberately small markdown subset for assistant replies: **bold**, *italic*, `code`, "- " and
- * "1. " lists, and https: links. Everything else — HTML, images, other link schemes — stays literal
+ * "1. " lists, and https: links; a backslash before \ ` * [ ] : makes it literal. Everything else — HTML, images, other link schemes — stays literal
  * text. The output is plain data rendered as Preact vnodes (markdown-view.tsx), never as HTML (X1–X3).
  */
 export type Inline =
@@ -12,7 +12,7 @@ export type Block = { t: 'p'; lines: Inline[][] } | { t: 'ul' | 'ol'; items: Inl
 
 // Built once at module load; matchAll() works on a copy, so nested parsing is safe.
 const INLINE =
-  /(!\[[^\]\n]*\]\([^)\n]*\)?)|`([^`\n]+)`|\*\*(?=\S)([^\n]*?\S)\*\*|\*(?=[^\s*])([^*\n]*?[^\s*])\*|\[([^\]\n]{1,300})\]\(([^()\s]{1,2048})\)|(https:\/\/[^\s<>"'`]+)/g;
+  /\\([\\`*[\]:])|(!\[[^\]\n]*\]\([^)\n]*\)?)|`([^`\n]+)`|\*\*(?=\S)([^\n]*?\S)\*\*|\*(?=[^\s*])([^*\n]*?[^\s*])\*|\[([^\]\n]{1,300})\]\(([^()\s]{1,2048})\)|(https:\/\/[^\s<>"'`]+)/g;
 const BULLET = /^\s{0,3}[-*•]\s+(.*)$/;
 const NUMBERED = /^\s{0,3}\d{1,3}[.)]\s+(.*)$/;
 const TRAILING_PUNCT = /[.,;:!?)\]]+$/;
@@ -37,11 +37,13 @@ export function parseInline(text: string, depth = 0): Inline[] {
     else out.push(s);
   };
   for (const m of text.matchAll(INLINE)) {
-    const [all, image, code, bold, italic, label, url, bare] = m;
+    const [all, escaped, image, code, bold, italic, label, url, bare] = m;
     const start = m.index ?? 0;
     push(text.slice(last, start));
     last = start + all.length;
-    if (image !== undefined) push(image);
+    // An escaped character is itself: CRM values in replies are escaped (docs/threat-model.md D1).
+    if (escaped !== undefined) push(escaped);
+    else if (image !== undefined) push(image);
     else if (code !== undefined) out.push({ t: 'code', v: code });
     else if (bold !== undefined) out.push({ t: 'b', c: depth < 3 ? parseInline(bold, depth + 1) : [bold] });
     else if (italic !== undefined)

@@ -104,7 +104,8 @@ export class TokenSource {
     const exp = decodeClaims(this.token)?.exp;
     const due = retryMs ?? (typeof exp === 'number' ? exp * 1000 - REFRESH_BEFORE_MS - Date.now() : null);
     if (due === null) return;
-    this.timer = setTimeout(() => void this.fetch(), Math.max(5_000, due));
+    // Capped: a delay past 2^31-1 ms fires at once, which would refetch in a loop.
+    this.timer = setTimeout(() => void this.fetch(), Math.min(2 ** 31 - 1, Math.max(5_000, due)));
   }
 
   stop(): void {

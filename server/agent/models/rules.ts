@@ -3,6 +3,7 @@ import { intentClassifier } from './rules/classifier.js';
 import { decide } from './rules/decide.js';
 import { replyFor } from './rules/replies.js';
 import { stringsFor } from './rules/strings.js';
+import { afterTopicSearch } from './rules/topic-step.js';
 
 export { findTicketId } from './rules/slots.js';
 
@@ -23,13 +24,14 @@ export class RulesModel implements Model {
 
   async *step(req: ModelRequest, _signal?: AbortSignal): AsyncIterable<ModelEvent> {
     const last = req.messages.at(-1);
-    if (last?.role === 'tool') {
+    const followUp = last?.role === 'tool' ? await afterTopicSearch(req) : null;
+    if (last?.role === 'tool' && !followUp) {
       yield { type: 'text', text: replyFromResults(req) };
       yield { type: 'done', reason: 'stop' };
       return;
     }
     const text = last?.role === 'user' ? last.text : '';
-    const action = await decide(req, text);
+    const action = followUp ?? (await decide(req, text));
     if ('say' in action) {
       yield { type: 'text', text: action.say };
       yield { type: 'done', reason: 'stop' };

@@ -46,14 +46,15 @@ describe('a conversation with the rules model, end to end', () => {
     const reply = await socket.next('message', (m) => m.role === 'assistant', 10_000, start);
     expect(reply.text).toBe('Done! Your phone number is now +1 415 555 0177.');
     expect(phoneOf('cus_bob')).toBe('+14155550177');
-    // Tool activity as it happens, the card, the click, the reply streamed, then the stored message.
+    // Tool activity as it happens, the card, the click, then the reply streamed (its reply_start
+    // goes out with its first text), then the stored message.
     const order = types(socket.frames.slice(start)).filter((t) => t !== 'ack' && t !== 'message');
     expect(order.slice(0, 5)).toEqual([
-      'reply_start',
       'tool:running',
       'confirm_request',
       'confirm_result',
       'tool:done',
+      'reply_start',
     ]);
     expect(order).toContain('delta');
     socket.close();

@@ -1,6 +1,6 @@
 import type { ModelRequest } from '../../model.js';
 import { type DialogueState, dialogueState } from './dialogue.js';
-import { detectIntent, isCancel, ruleIntent, yesNo } from './intents.js';
+import { detectIntent, isCancel, ruleIntent, startsTurnAround, yesNo } from './intents.js';
 import { normalize } from './normalize.js';
 import {
   findEmail,
@@ -13,6 +13,7 @@ import {
   ticketIdAnswer,
 } from './slots.js';
 import { type PromptId, type Strings, stringsFor } from './strings.js';
+import { asksForOther, otherTicket, topicWords } from './topics.js';
 
 /** Intents that name a ticket for their own purpose (not to ask about it). */
 const ACTS_ON_TICKETS = new Set([
@@ -83,6 +84,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
     case 'ask_subject':
     case 'ask_description':
     case 'ask_email':
+      if (switchesAway(text, 'create_ticket')) return null;
       return continueCreate({ ...state, answers: { ...state.answers, [state.awaiting]: text } }, ctx);
     case 'ask_comment_ticket': {
       const id = ticketIdAnswer(normalize(text));
@@ -90,6 +92,7 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
       return switched ? null : ask(ctx, 'ask_comment_ticket');
     }
     case 'ask_comment_body': {
+      if (switchesAway(text, 'comment')) return null;
       const id =
         findTicketId(state.answers.ask_comment_ticket ?? '') ??
         ticketIdAnswer(state.answers.ask_comment_ticket ?? '') ??
@@ -106,6 +109,22 @@ function continueFlow(state: DialogueState, text: string, ctx: Ctx): Action | nu
       return null;
     }
   }
+}
+
+/** Requests that ask something rather than tell something: a free-text slot never takes them. */
+const QUESTIONS = new Set(['ticket_status', 'list_tickets', 'contact', 'help', 'human', 'secrets']);
+
+/**
+ * Whether a message typed at a free-text prompt (a ticket's subject or description, a comment) is
+ * a new request instead of the answer (issue #14): a question the visitor wants answered now
+ * ("actually, what's the status of T-1001?"), or a turn-around word first. A description that
+ * mentions a phone or an order is still a description.
+ */
+function switchesAway(text: string, flowIntent: string): boolean {
+  const intent = ruleIntent(text);
+  if (!intent || intent === flowIntent) return false;
+  const asks = /[?？؟]\s*$/.test(text.trim()) || startsTurnAround(text);
+  return QUESTIONS.has(intent) && (asks || intent === 'human');
 }
 
 /** Open a ticket: subject, then description, then (anonymous) a contact email. */
@@ -145,9 +164,17 @@ function handoff(ctx: Ctx, details: string): Action {
 
 /** A new request: what does the visitor want? */
 async function startFlow(text: string, ctx: Ctx): Promise<Action> {
-  const intent = await detectIntent(text);
-  const ticketId = findTicketId(normalize(text));
   const s = ctx.s;
+  // Only spaces, punctuation or emoji: nothing to act on; say so in the visitor's language.
+  if (!/[\p{L}\p{N}]/u.test(text)) return { say: s.notUnderstood };
+  const intent = await detectIntent(text, ctx.req.visitor.locale);
+  const ticketId = findTicketId(normalize(text));
+  if (!ticketId && asksForOther(text)) {
+    const other = otherTicket(ctx.req.messages);
+    return other && other !== 'unknown'
+      ? readTool(ctx, 'get_ticket_status', { ticket_id: other })
+      : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
+  }
   // A ticket id with no other clear request is a question about that ticket ("what about #1002").
   if (ticketId && !ACTS_ON_TICKETS.has(intent.kind))
     return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
@@ -163,9 +190,11 @@ async function startFlow(text: string, ctx: Ctx): Promise<Action> {
     case 'bye':
       return { say: s.bye };
     case 'ticket_status':
-      return ticketId
-        ? readTool(ctx, 'get_ticket_status', { ticket_id: ticketId })
-        : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
+      if (ticketId) return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
+      // Named by its topic: look through the visitor's own tickets (rules.ts matches the subjects).
+      if (topicWords(text).length > 0 && ctx.has('list_my_tickets'))
+        return readTool(ctx, 'list_my_tickets', {});
+      return needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id');
     case 'list_tickets': {
       const status = statusFilter(text);
       return readTool(ctx, 'list_my_tickets', status ? { status } : {});

@@ -1,4 +1,6 @@
 import { intentClassifier } from './classifier.js';
+import { fold } from './fold.js';
+import { CANCEL, LEXICON, NO, YES } from './lexicon.js';
 import { normalize } from './normalize.js';
 
 export type IntentKind =
@@ -33,15 +35,15 @@ const RULES: readonly [IntentKind, RegExp][] = [
   ],
   [
     'human',
-    /\b(human|real person|representative|live agent|an agent|a person|someone real|real someone|operator|staff member)\b|\b(talk|speak|chat)\s+(to|with)\s+(a |an |some )?(person|someone|agent|people)\b/,
+    /\b(human|real person|representative|live agent|an agent|a person|someone real|real someone|operator|staff( member)?|customer (service|support)|put me through)\b|\b(talk|speak|chat)\s+(to|with)\s+(a |an |some )?(person|someone|agent|people)\b/,
   ],
   [
     'comment',
-    /\b(add|post|leave|put|attach|append|write)\b.{0,40}\b(comment|note|message|reply)\b|\bcomment on\b/,
+    /\b(add|post|leave|put|attach|append|write)\b.{0,40}\b(comment|note|message|reply)\b|\bcomment on\b|\b(add|append)\b.{0,30}\b(to|on) (my |the |this )?(ticket|case|request|t-?\d)/,
   ],
   [
     'update_phone',
-    /\b(change|update|new|replace|correct|fix|edit|set|switch)\b.{0,30}\b(phone|number|mobile|cell|telephone)\b|\b(phone|mobile|cell|number)\b.{0,20}\b(changed|is now|has changed|moved)\b|\bnew (phone|mobile|number)\b/,
+    /\b(change|update|new|replace|correct|fix|edit|set|switch|swap)\b.{0,30}\b(phone|number|mobile|cell|telephone)\b|\b(phone|mobile|cell|number)\b.{0,20}\b(changed|is now|has changed|moved)\b|\bnew (phone|mobile|number)\b|\b(reach|call|text|contact) me (on|at)\b.{0,12}\+?\d|\bput\b.{0,6}\+?\d[\d ()-]{6,}.{0,20}\b(account|profile|file)\b/,
   ],
   [
     'create_ticket',
@@ -53,11 +55,11 @@ const RULES: readonly [IntentKind, RegExp][] = [
   ],
   [
     'ticket_status',
-    /\b(ticket|case|request|complaint)\b.{0,40}\b(status|where|update|progress|news|happening)\b|\b(status|progress|news|update) (of|on|for)\b.{0,20}\b(ticket|case|request|complaint)\b|\bt-?\d{1,10}\b/,
+    /\b(ticket|case|request|complaint)\b.{0,40}\b(status|where|update|progress|news|happening)\b|\b(get|got|been|is|was|it)\b.{0,6}\b(sorted|resolved|solved|fixed|handled)\b|\b(status|progress|news|update) (of|on|for)\b.{0,20}\b(ticket|case|request|complaint)\b|\bt-?\d{1,10}\b/,
   ],
   [
     'contact',
-    /\b(what|which)\b.{0,30}\b(e-?mail|phone|number|contact|address|details)\b.{0,30}\b(have|on file|for me|my|registered)\b|\bmy (contact )?(details|e-?mail|email address|phone number|contact info)\b/,
+    /\bwho am i\b|\b(signed|logged) in as\b|\bwhich account\b.{0,20}\b(signed|logged|am i)\b|\b(what|which)\b.{0,30}\b(e-?mail|phone|number|contact|address|details)\b.{0,30}\b(have|on file|for me|my|registered)\b|\bmy (contact )?(details|e-?mail|email address|phone number|contact info)\b/,
   ],
   ['thanks', /^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome)\b/],
   ['bye', /^\s*(bye|goodbye|see you|that'?s all|nothing else|no,? that'?s it)\b/],
@@ -65,17 +67,30 @@ const RULES: readonly [IntentKind, RegExp][] = [
   ['help', /\b(what can you do|help me|what do you do|options|menu)\b|^\s*help\b/],
 ];
 
-/** The rule that fires on the text, or null. */
+/**
+ * The rule that fires on the text, or null. Every language's wordings are tried whatever the
+ * widget's locale (a Spanish page gets English questions too), in the order of RULES.
+ */
 export function ruleIntent(text: string): IntentKind | null {
-  const t = normalize(text).toLowerCase();
-  for (const [kind, re] of RULES) if (re.test(t)) return kind;
+  // English typo repair only for the English rules: it would turn "persona" into "person".
+  const en = fold(normalize(text));
+  const t = fold(text);
+  for (const [kind, re] of RULES) {
+    if (re.test(en) || LEXICON[kind]?.some((l) => l.test(t))) return kind;
+  }
   return null;
 }
 
-/** Rules first, then the classifier above its confidence threshold, else out of scope. */
-export async function detectIntent(text: string): Promise<Intent> {
+/**
+ * Rules first, then (for English) the classifier above its confidence threshold, else out of scope.
+ * The classifier is trained on English only: on other languages its guesses are noise, so there an
+ * unmatched message gets the menu in the visitor's language instead of a wrong action.
+ */
+export async function detectIntent(text: string, locale = 'en'): Promise<Intent> {
   const rule = ruleIntent(text);
   if (rule) return { kind: rule, by: 'rule' };
+  if (!locale.toLowerCase().startsWith('en') && !looksEnglish(text))
+    return { kind: 'out_of_scope', by: 'fallback' };
   const guess = await (await intentClassifier()).classify(normalize(text));
   if (guess && isIntentKind(guess.intent)) return { kind: guess.intent, by: 'classifier' };
   return { kind: 'out_of_scope', by: 'fallback' };
@@ -101,15 +116,28 @@ function isIntentKind(s: string): s is IntentKind {
   return KINDS.has(s);
 }
 
-/** "yes", "sure, go ahead" / "no", "not now". */
+/** A message with a few common English words and no other script: the classifier may read it. */
+function looksEnglish(text: string): boolean {
+  const t = fold(text);
+  return !/[^ -~]/.test(t) && /\b(my|me|i|the|you|is|what|can|please|with|to|a)\b/.test(t);
+}
+
+/** "yes", "sure, go ahead" / "no", "not now", in every locale. */
 export function yesNo(text: string): 'yes' | 'no' | null {
-  const t = text.toLowerCase().trim();
-  if (/^(yes|yeah|yep|yup|sure|ok|okay|please|please do|go ahead|do it|y)\b/.test(t)) return 'yes';
-  if (/^(no|nope|nah|not now|no thanks|n)\b/.test(t)) return 'no';
+  const t = fold(text);
+  // Arabic "لا" has no ASCII word boundary after it: check it as a whole word by hand.
+  if (/^لا(\s|$|[!.,])/.test(t)) return 'no';
+  if (YES.test(t)) return 'yes';
+  if (NO.test(t)) return 'no';
   return null;
+}
+
+/** "actually, …", "wait, …", "instead …": the visitor turns to something else. */
+export function startsTurnAround(text: string): boolean {
+  return /^\s*(actually|wait|hold on|instead|oh,? and|before that|first)\b/i.test(text);
 }
 
 /** "cancel", "never mind", "forget it", "stop". */
 export function isCancel(text: string): boolean {
-  return /^\s*(cancel|never ?mind|forget (it|that)|stop|abort|don'?t bother)\b/i.test(normalize(text));
+  return CANCEL.test(fold(normalize(text)));
 }

@@ -1,19 +1,28 @@
 import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
+import { asciiDigits } from './fold.js';
 
-/** `T-1001`, `#1001`, `ticket 1001`, `case no. 1001` → `T-1001` (the MCP pattern is `^T-\d{1,10}$`). */
+/** "ticket", "case" and "number" in the widget's languages, before a ticket's digits. */
+const TICKET_WORD =
+  '(?:ticket|case|request|caso|incidencia|solicitud|fall|anfrage|dossier|demande|tickets?|تذكره|تذكرة|التذكرة|التذكره|طلب)';
+const NUMBER_WORD = '(?:no\\.?|number|nr\\.?|n°|n[oº]\\.?|num(?:ero|éro)?\\.?|número|nummer|رقم|#)';
+const TICKET_ID = /(?<![A-Za-z0-9])T-?(\d{1,10})(?!\d)/i;
+const TICKET_BY_WORD = new RegExp(`(?:#|${TICKET_WORD}\\s*${NUMBER_WORD}?\\s*)(\\d{3,10})(?!\\d)`, 'i');
+
+/**
+ * `T-1001`, `#1001`, `ticket 1001`, `case no. 1001`, `caso 1001`, `التذكرة ١٠٠١` → `T-1001` (the
+ * MCP pattern is `^T-\d{1,10}$`). The one place that reads a ticket id from visitor text, so a
+ * per-site id format changes here only. The id may sit inside right-to-left text.
+ */
 export function findTicketId(text: string): string | null {
-  const m =
-    /\bT-?(\d{1,10})\b/i.exec(text) ??
-    /(?:#|\b(?:ticket|case|request)\s*(?:no\.?|number|nr\.?|#)?\s*)(\d{3,10})\b/i.exec(text);
+  const t = asciiDigits(text);
+  const m = TICKET_ID.exec(t) ?? TICKET_BY_WORD.exec(t);
   return m?.[1] ? `T-${m[1]}` : null;
 }
 
 /** A bare number answering "which ticket?" (`1001`) is a ticket id too. */
 export function ticketIdAnswer(text: string): string | null {
-  return (
-    findTicketId(text) ??
-    (/^\s*(\d{3,10})\s*\.?\s*$/.exec(text)?.[1] ? `T-${text.trim().replace('.', '')}` : null)
-  );
+  const bare = /^\s*(\d{3,10})\s*\.?\s*$/.exec(asciiDigits(text))?.[1];
+  return findTicketId(text) ?? (bare ? `T-${bare}` : null);
 }
 
 /**
@@ -21,13 +30,13 @@ export function ticketIdAnswer(text: string): string | null {
  * in `country`. Only libphonenumber-js decides validity (F3: possible-but-invalid is not a number).
  */
 export function findPhone(text: string, country: string): string | null {
-  const found = findPhoneNumbersInText(text, { defaultCountry: country as CountryCode });
+  const found = findPhoneNumbersInText(asciiDigits(text), { defaultCountry: country as CountryCode });
   return found[0]?.number.number ?? null;
 }
 
 /** Whether the text holds something that looks like an attempt at a phone number (7+ digits). */
 export function looksLikePhone(text: string): boolean {
-  return /(?:\+|\b)\d[\d\s().-]{5,}\d/.test(text);
+  return /(?:\+|\b)\d[\d\s().-]{5,}\d/.test(asciiDigits(text));
 }
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;

@@ -1,80 +1,19 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { localDate, phoneText } from './format.js';
+import { AR } from './strings-ar.js';
+import { DE } from './strings-de.js';
+import { ES } from './strings-es.js';
+import { FR } from './strings-fr.js';
+
+import type { Strings } from './strings-types.js';
+
+export type { PromptId, Strings, Ticketish } from './strings-types.js';
 
 /**
- * Everything the rules model says, per locale (English first). Prompts that ask for a slot are also
- * how a conversation's state is recovered from its stored messages after a restart (dialogue.ts),
- * so each prompt must stay a distinct sentence.
+ * Everything the rules model says, per locale (English first; the others in strings-<locale>.ts,
+ * issue #14).
  */
 
-export type PromptId =
-  | 'ask_ticket_id'
-  | 'ask_phone'
-  | 'ask_subject'
-  | 'ask_description'
-  | 'ask_email'
-  | 'ask_comment_ticket'
-  | 'ask_comment_body'
-  | 'ask_handoff'
-  | 'offer_ticket';
-
-export interface Ticketish {
-  ticket_id: string;
-  subject: string;
-  status: string;
-  updated_at?: string;
-}
-
-export interface Strings {
-  prompts: Record<PromptId, string>;
-  greeting(name: string | null): string;
-  menu: string;
-  outOfScope: string;
-  refuseSecrets: string;
-  thanks: string;
-  bye: string;
-  cancelled: string;
-  declined: string;
-  expired: string;
-  signIn: string;
-  cannotHere: string;
-  badPhone: string;
-  badEmail: string;
-  anythingElse: string;
-  notFoundTicket(id: string | null): string;
-  ticketStatus(t: Ticketish & { created_at: string; latest_reply: string | null }): string;
-  ticketList(tickets: Ticketish[], status: string | null): string;
-  contact(c: { name: string | null; email: string | null; phone: string | null }): string;
-  phoneUpdated(phone: string | null): string;
-  phoneUnchanged(phone: string | null): string;
-  ticketCreated(id: string, subject: string | null, existing: boolean): string;
-  commentAdded(id: string): string;
-  ticketClosed(id: string | null): string;
-  confirmationInvalid: string;
-  invalidArgument: string;
-  generic: string;
-  date(iso: string): string;
-}
-
-// One formatter for the process: toLocaleDateString builds a new Intl formatter on every call,
-// which was 5 % of the CPU of a saturated visitor-turn benchmark.
-const EN_DATE = new Intl.DateTimeFormat('en-US', {
-  month: 'long',
-  day: 'numeric',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-
-const date = (iso: string) => {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? 'an unknown date' : EN_DATE.format(t);
-};
-
-/** `+442079460000` → `+44 20 7946 0000`, as people write it. */
-const phoneText = (phone: string | null) => {
-  if (!phone) return null;
-  const parsed = parsePhoneNumberFromString(phone);
-  return parsed ? parsed.formatInternational() : phone;
-};
+const date = (iso: string) => localDate(iso, 'en') ?? 'an unknown date';
 
 const EN_MENU =
   'I can check the status of your tickets (for example "What\'s the status of ticket T-1001?"), list your tickets, tell you the contact details we have on file, update your phone number, open a new ticket, add a comment to a ticket, or pass you to a person from our team.';
@@ -122,7 +61,11 @@ export const EN: Strings = {
     return `You have ${tickets.length} ${which}${noun}:\n${lines.join('\n')}`;
   },
   contact: (c) =>
-    `We have your email as ${c.email ?? 'not on file'} and your phone number as ${phoneText(c.phone) ?? 'not on file'}.`,
+    `${c.name ? `You're signed in as ${c.name}. ` : ''}We have your email as ${c.email ?? 'not on file'} and your phone number as ${phoneText(c.phone) ?? 'not on file'}.`,
+  topicChoice: (tickets) =>
+    `More than one of your tickets could match: ${tickets.map((t) => `${t.ticket_id} "${t.subject}"`).join(', ')}.`,
+  topicNone: "I couldn't find a ticket of yours about that.",
+  notUnderstood: `Sorry, I didn't catch that. ${EN_MENU}`,
   phoneUpdated: (phone) => `Done! Your phone number is now ${phoneText(phone) ?? 'updated'}.`,
   phoneUnchanged: (phone) =>
     `${phoneText(phone) ?? 'That number'} is already the phone number on file, so nothing needed changing.`,
@@ -139,7 +82,7 @@ export const EN: Strings = {
   date,
 };
 
-const LOCALES: Record<string, Strings> = { en: EN };
+const LOCALES: Record<string, Strings> = { en: EN, es: ES, de: DE, fr: FR, ar: AR };
 
 /** The strings of a locale (`en-GB` → `en`), English when there are none. */
 export function stringsFor(locale: string): Strings {
