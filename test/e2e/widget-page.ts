@@ -2,6 +2,7 @@
  * The widget as a visitor meets it, over the driver seam: its controls by accessible name and the
  * conversation as text, read through the open shadow root of <deputy-chat>. Engine-independent.
  */
+import { mkdirSync } from 'node:fs';
 import type { E2EPage, Target } from './drivers/types.js';
 import { pollUntil, waitForFunction } from './drivers/wait.js';
 
@@ -72,4 +73,53 @@ export async function ask(page: E2EPage, text: string, timeout = 15_000): Promis
     timeout,
   );
   return textOf(page, REPLY);
+}
+
+/**
+ * Where a case writes its screenshot: docs/screenshots/<engine>/ with DEPUTY_SCREENSHOTS=1 (to refresh
+ * the committed ones), test-results/screenshots/<engine>/ otherwise.
+ */
+export function shotPath(page: E2EPage, name: string): string {
+  const base = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
+  const dir = `${base}/${page.engine}`;
+  mkdirSync(dir, { recursive: true });
+  return `${dir}/${name}.png`;
+}
+
+/** The viewport box of the first element matching `selector` inside the widget (null if none). */
+export function box(
+  page: E2EPage,
+  selector: string,
+): Promise<{ x: number; y: number; width: number; height: number } | null> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector('deputy-chat')?.shadowRoot?.querySelector(sel);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return {
+      x: Math.round(r.x),
+      y: Math.round(r.y),
+      width: Math.round(r.width),
+      height: Math.round(r.height),
+    };
+  }, selector);
+}
+
+/** A computed style property of the first element matching `selector` inside the widget. */
+export function style(page: E2EPage, selector: string, property: string): Promise<string> {
+  return page.evaluate(
+    ([sel, prop]) => {
+      const el = document.querySelector('deputy-chat')?.shadowRoot?.querySelector(sel);
+      return el ? getComputedStyle(el).getPropertyValue(prop) : '';
+    },
+    [selector, property] as const,
+  );
+}
+
+/** The focused element as "tag:aria-label", looking through shadow roots. */
+export function focused(page: E2EPage): Promise<string> {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? ''}` : '';
+  }, null);
 }

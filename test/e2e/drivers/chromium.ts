@@ -25,7 +25,12 @@ export async function launchChromium(): Promise<Engine> {
   const missing = chromiumMissing();
   if (missing) throw new EngineError('chromium', missing);
   const browser = await named('chromium', 'launch', () =>
-    chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }),
+    chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      // playwright turns the back/forward cache off by default; the visitor cases test it.
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    }),
   );
   const version = `Chromium ${browser.version()}`;
   let closed = false;

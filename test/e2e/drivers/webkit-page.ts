@@ -15,6 +15,9 @@ import {
 export interface WebKitSessionOptions {
   binary: string;
   args: string[];
+  /** The viewport wanted; the X screen the session runs on has exactly this size. */
+  width: number;
+  height: number;
   onClose(): void;
 }
 
@@ -31,6 +34,10 @@ export async function openWebKitPage(client: WebDriverClient, opts: WebKitSessio
   if (!id) throw new EngineError('webkit', 'the WebDriver session did not start: no session id');
   const s = `/session/${id}`;
   let open = true;
+  await fitViewport(client, s, opts.width, opts.height).catch(async (e: unknown) => {
+    await client.send('DELETE', s, undefined, 10_000).catch(() => undefined);
+    throw e;
+  });
 
   const element = async (target: Target): Promise<string> => {
     const ref = await pollUntil(
@@ -115,4 +122,31 @@ const r = el.getBoundingClientRect(); return [Math.round(r.x + r.width / 2), Mat
     },
   };
   return page;
+}
+
+/**
+ * MiniBrowser opens a 1024×768 window with a toolbar above the page, and there is no window manager
+ * to make it full screen: size the window so that the page area (the viewport) is exactly the size
+ * wanted. (webkit.ts shrinks the toolbar with GTK CSS so a phone's width is allowed.)
+ */
+async function fitViewport(client: WebDriverClient, s: string, width: number, height: number): Promise<void> {
+  const size = async () => {
+    const v = (await client.send('POST', `${s}/execute/sync`, {
+      script: 'return [innerWidth, innerHeight, outerHeight]',
+      args: [],
+    })) as [number, number, number];
+    return v;
+  };
+  await client.send('POST', `${s}/window/rect`, { x: 0, y: 0, width, height });
+  const [, inner, outer] = await size();
+  await client.send('POST', `${s}/window/rect`, { x: 0, y: 0, width, height: height + (outer - inner) });
+  const got = await pollUntil(
+    { engine: 'webkit' },
+    `a ${width}×${height} viewport`,
+    size,
+    ([w, h]) => w === width && h === height,
+    5_000,
+  );
+  if (got[0] !== width || got[1] !== height)
+    throw new EngineError('webkit', `viewport is ${got[0]}×${got[1]}`);
 }

@@ -36,6 +36,9 @@ export interface WebKitPaths {
   xvfb?: string;
 }
 
+const TOOLBAR_CSS =
+  'window * { font-size: 1px; padding: 0; margin: 0; min-width: 0; min-height: 0; border-width: 0; }\n';
+
 /** One X display and one WebKitWebDriver on it: started per distinct viewport and motion setting. */
 interface Rig {
   display: Display;
@@ -65,6 +68,9 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
     const config = path.join(home, reduce ? 'reduce' : 'motion', 'gtk-3.0');
     mkdirSync(config, { recursive: true });
     writeFileSync(path.join(config, 'settings.ini'), `[Settings]\ngtk-enable-animations=${!reduce}\n`);
+    // MiniBrowser's toolbar would keep the window wider than a phone: shrink it (web content is not
+    // styled by GTK CSS, only the browser's own widgets are).
+    writeFileSync(path.join(config, 'gtk.css'), TOOLBAR_CSS);
     const port = await freePort();
     const env = { ...process.env, DISPLAY: display.name, XDG_CONFIG_HOME: path.dirname(config) };
     const proc = spawnGroup(driver, [`--port=${port}`, '--host=127.0.0.1'], env);
@@ -112,9 +118,10 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
       args: [
         '--automation',
         `--display=${display.name}`,
-        '--full-screen',
         ...(opts.colorScheme === 'dark' ? ['--dark-mode'] : []),
       ],
+      width,
+      height,
       onClose: () => pages.delete(page),
     });
     pages.add(page);
