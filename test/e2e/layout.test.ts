@@ -42,7 +42,7 @@ describeEngines('widget layout', (run) => {
       page,
       'a full-screen panel',
       () => box(page, '#deputy-panel'),
-      (b) => JSON.stringify(b) === JSON.stringify({ x: 0, y: 0, width: 390, height: 844 }),
+      (b) => b?.x === 0 && b.y === 0 && b.width === 390 && b.height === 844,
     );
     await until(
       page,
