@@ -38,7 +38,8 @@ export function selectedEngines(env: NodeJS.ProcessEnv = process.env): EngineNam
 /** What one engine's describe block gets: its browser and a demo server, live inside its tests. */
 export interface EngineRun {
   readonly engine: Engine;
-  readonly server: TestServer;
+  /** Replaceable: the restart case swaps in the new server, which afterAll then stops. */
+  server: TestServer;
   readonly name: EngineName;
 }
 
