@@ -1,89 +1,106 @@
-// Issue 5 + DESIGN §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
-import { mkdirSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ask, hasChromium, useDemo, widget } from './browser.js';
+// A write needs the visitor's click on a confirm card showing the server's summary
+// (docs/architecture.md §4): accepted once, declined once, and kept through a reload, in every engine.
+import { expect, it } from 'vitest';
+import type { E2EPage } from './drivers/types.js';
+import { describeEngines } from './engines.js';
+import { ask, count, INPUT, openChat, REPLY, rows, SEND, shotPath, textOf, until } from './widget-page.js';
 
-// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshot; ordinary runs write to test-results/.
-const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
+const CONFIRM = { role: 'button', name: 'Confirm' } as const;
+const CANCEL = { role: 'button', name: 'Cancel' } as const;
 
-describe.skipIf(!hasChromium)('changing a phone number through the confirm card', () => {
-  const demo = useDemo();
+/** Asks for a phone change and waits for the card; returns its summary. */
+async function requestChange(page: E2EPage, phone: string): Promise<string> {
+  await page.fill(INPUT, `change my phone to ${phone}`);
+  await page.click(SEND);
+  return until(
+    page,
+    'a confirm card',
+    () => textOf(page, 'fieldset.card .summary'),
+    (t) => t.length > 0,
+  );
+}
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
+const outcome = (page: E2EPage) =>
+  until(page, 'the card outcome', () => textOf(page, 'fieldset.card .outcome'), Boolean);
+const phoneOnFile = async (page: E2EPage) => (await ask(page, "What's my phone number?")).replace(/\s/g, '');
+const disabled = (page: E2EPage) =>
+  page.evaluate(
+    () =>
+      [
+        ...(document.querySelector('deputy-chat')?.shadowRoot?.querySelectorAll('fieldset.card button') ??
+          []),
+      ].map((b) => (b as HTMLButtonElement).disabled),
+    null,
+  );
+
+describeEngines('changing a phone number through the confirm card', (run) => {
+  it('asks before writing, writes once after Confirm, and the reply says it was updated', async () => {
+    const page = await run.engine.newPage({ width: 1280, height: 800 });
+    await openChat(page, `${run.server.url}/?as=alice`);
+    expect(await requestChange(page, '+44 20 7946 0000')).toMatch(/\+44 20 7946 0000/);
+    await page.screenshot(shotPath(page, 'confirm'));
+    await page.click(CONFIRM);
+    await until(
+      page,
+      'both buttons disabled',
+      () => disabled(page),
+      (d) => d.length === 2 && d.every(Boolean),
+    );
+    expect(await outcome(page)).toBe('Confirmed');
+    await until(
+      page,
+      'the reply to the change',
+      () => textOf(page, REPLY),
+      (t) => /updated|changed|is now/i.test(t),
+    );
+    // The CRM really has the new number: ask for it.
+    expect(await phoneOnFile(page)).toContain('+442079460000');
+    await page.close();
   });
 
-  it('asks before writing, writes once after Confirm, and the reply says it was updated', async () => {
-    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${demo.server.url}/?as=alice`);
-    const w = widget(page);
-    await w.launcher.click();
-    await w.input.fill('change my phone to +44 20 7946 0000');
-    await w.send.click();
-
-    const card = page.locator('deputy-chat').locator('fieldset.card');
-    await card.waitFor({ timeout: 15_000 });
-    expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0000/);
-    await page.screenshot({ path: `${SHOTS}/confirm.png` });
-    const confirm = card.getByRole('button', { name: 'Confirm', exact: true });
-    const cancel = card.getByRole('button', { name: 'Cancel', exact: true });
-    await confirm.click();
-    expect(await confirm.isDisabled()).toBe(true);
-    expect(await cancel.isDisabled()).toBe(true);
-    await expect
-      .poll(
-        () =>
-          card
-            .locator('.outcome')
-            .textContent()
-            .catch(() => ''),
-        { timeout: 15_000 },
-      )
-      .toBe('Confirmed');
-
-    const replies = w.log.locator('.row.assistant:not(.greeting):not(.streaming)');
-    await expect
-      .poll(() => replies.last().textContent(), { timeout: 15_000 })
-      .toMatch(/updated|changed|is now/i);
-
-    // The CRM really has the new number: ask for it.
-    const contact = await ask(page, "What's my phone number?");
-    expect((await contact.textContent())?.replace(/\s/g, '')).toContain('+442079460000');
+  it('writes nothing when the visitor declines', async () => {
+    const page = await run.engine.newPage({ width: 1280, height: 800 });
+    await openChat(page, `${run.server.url}/?as=alice`);
+    await requestChange(page, '+44 20 7946 0222');
+    await page.click(CANCEL);
+    expect(await outcome(page)).toBe('Cancelled');
+    await until(
+      page,
+      'both buttons disabled',
+      () => disabled(page),
+      (d) => d.length === 2 && d.every(Boolean),
+    );
+    const phone = await phoneOnFile(page);
+    expect(phone).not.toContain('+442079460222');
+    expect(phone).toContain('+442079460000');
     await page.close();
   });
 
   it('keeps a pending card through a reload, once, and Confirm still works', async () => {
-    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${demo.server.url}/?as=alice`);
-    const w = widget(page);
-    await w.launcher.click();
-    await w.input.fill('change my phone to +44 20 7946 0111');
-    await w.send.click();
-    const cards = page.locator('deputy-chat').locator('fieldset.card');
-    await cards.first().waitFor({ timeout: 15_000 });
-
+    const page = await run.engine.newPage({ width: 1280, height: 800 });
+    await openChat(page, `${run.server.url}/?as=alice`);
+    await requestChange(page, '+44 20 7946 0111');
     await page.reload(); // before clicking
-    await widget(page).launcher.click();
-    await cards.first().waitFor({ timeout: 15_000 });
+    await page.click({ role: 'button', name: 'Open chat' });
+    await until(
+      page,
+      'the card again',
+      () => textOf(page, 'fieldset.card .summary'),
+      (t) => t.length > 0,
+    );
     // The history is replayed, then the still-pending card is sent again: it shows once.
-    await expect.poll(() => w.log.locator('.row.visitor').count()).toBe(1);
-    expect(await cards.count()).toBe(1);
-    const card = cards.first();
-    expect(await card.locator('.summary').textContent()).toMatch(/\+44 20 7946 0111/);
-    await card.getByRole('button', { name: 'Confirm', exact: true }).click();
-    await expect
-      .poll(
-        () =>
-          card
-            .locator('.outcome')
-            .textContent()
-            .catch(() => ''),
-        { timeout: 15_000 },
-      )
-      .toBe('Confirmed');
-    const contact = await ask(page, "What's my phone number?");
-    expect((await contact.textContent())?.replace(/\s/g, '')).toContain('+442079460111');
-    expect(await cards.count()).toBe(1);
+    await until(
+      page,
+      'one visitor row',
+      () => rows(page, '.row.visitor'),
+      (r) => r.length === 1,
+    );
+    expect(await count(page, 'fieldset.card')).toBe(1);
+    expect(await textOf(page, 'fieldset.card .summary')).toMatch(/\+44 20 7946 0111/);
+    await page.click(CONFIRM);
+    expect(await outcome(page)).toBe('Confirmed');
+    expect(await phoneOnFile(page)).toContain('+442079460111');
+    expect(await count(page, 'fieldset.card')).toBe(1);
     await page.close();
   });
 });

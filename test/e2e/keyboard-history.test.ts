@@ -1,74 +1,100 @@
-// Issue 5: a keyboard-only visitor can chat, and a reload keeps the conversation (no duplicates).
-import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, useDemo, widget } from './browser.js';
+// A keyboard-only visitor can chat, and a reload keeps the conversation (no duplicates), in every engine.
+import { expect, it } from 'vitest';
+import type { E2EPage } from './drivers/types.js';
+import { describeEngines } from './engines.js';
+import { box, focused, LAUNCHER, REPLY, rows, until } from './widget-page.js';
 
-/** The focused element, looking through the widget's shadow root. */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? ''}` : '';
-  });
-}
+const inputValue = (page: E2EPage) =>
+  page.evaluate(
+    () =>
+      (
+        document
+          .querySelector('deputy-chat')
+          ?.shadowRoot?.querySelector('textarea') as HTMLTextAreaElement | null
+      )?.value ?? null,
+    null,
+  );
 
-function logTexts(page: Page, selector: string): Promise<string[]> {
-  return page
-    .locator('deputy-chat')
-    .locator(selector)
-    .evaluateAll((els) => els.map((e) => e.querySelector('[dir="auto"]')?.textContent?.trim() ?? ''));
-}
-
-describe.skipIf(!hasChromium)('keyboard and reload', () => {
-  const demo = useDemo();
-  let page: Page;
-
-  beforeAll(async () => {
-    page = await demo.browser.newPage();
-  });
+describeEngines('keyboard and reload', (run) => {
+  let page: E2EPage;
 
   it('works with the keyboard alone: Tab to the launcher, Enter, type, Shift+Enter, Enter, Esc', async () => {
-    await page.goto(`${demo.server.url}/?as=alice`);
-    await widget(page).launcher.waitFor();
+    page = await run.engine.newPage();
+    await page.goto(`${run.server.url}/?as=alice`);
+    await until(page, 'the launcher', () => box(page, '.launcher'), Boolean);
     let steps = 0;
-    while ((await focused(page)) !== 'button:Open chat' && steps++ < 40) await page.keyboard.press('Tab');
+    while ((await focused(page)) !== 'button:Open chat' && steps++ < 40) await page.press('Tab');
     expect(await focused(page)).toBe('button:Open chat');
 
-    await page.keyboard.press('Enter');
-    await expect.poll(() => focused(page)).toBe('textarea:Message');
+    await page.press('Enter');
+    await until(
+      page,
+      'focus in the message box',
+      () => focused(page),
+      (f) => f === 'textarea:Message',
+    );
 
-    await page.keyboard.type('Hello');
-    await page.keyboard.press('Shift+Enter');
-    await page.keyboard.type("What's the status of ticket T-1001?");
-    expect(await widget(page).input.inputValue()).toBe("Hello\nWhat's the status of ticket T-1001?");
-    await page.keyboard.press('Enter');
-    expect(await widget(page).input.inputValue()).toBe('');
-    await expect
-      .poll(() => logTexts(page, '.row.assistant:not(.greeting):not(.streaming)'), { timeout: 15_000 })
-      .toHaveLength(1);
-    expect((await logTexts(page, '.row.assistant:not(.greeting)'))[0]).toMatch(/open/i);
+    await page.type('Hello');
+    await page.press('Shift+Enter');
+    await page.type("What's the status of ticket T-1001?");
+    expect(await inputValue(page)).toBe("Hello\nWhat's the status of ticket T-1001?");
+    await page.press('Enter');
+    await until(
+      page,
+      'an empty message box',
+      () => inputValue(page),
+      (v) => v === '',
+    );
+    await until(
+      page,
+      'one reply',
+      () => rows(page, REPLY),
+      (r) => r.length === 1,
+    );
+    expect((await rows(page, '.row.assistant:not(.greeting)'))[0]).toMatch(/open/i);
 
-    await page.keyboard.press('Tab');
+    await page.press('Tab');
     expect(await focused(page)).toBe('button:Send');
-    await page.keyboard.press('Escape');
-    expect(await focused(page)).toBe('button:Open chat');
-    await expect.poll(() => widget(page).log.isVisible()).toBe(false);
+    await page.press('Escape');
+    await until(
+      page,
+      'focus back on the launcher',
+      () => focused(page),
+      (f) => f === 'button:Open chat',
+    );
+    await until(
+      page,
+      'the log hidden',
+      () => box(page, '[role="log"]'),
+      (b) => !b || b.width === 0,
+    );
   });
 
   it('shows the same conversation after a reload, once, and carries on in it', async () => {
-    const before = await logTexts(page, '.row:not(.greeting)');
+    const before = await rows(page, '.row:not(.greeting)');
     expect(before).toHaveLength(2);
     await page.reload();
-    await widget(page).launcher.click();
-    await expect.poll(() => logTexts(page, '.row:not(.greeting)')).toEqual(before);
+    await page.click(LAUNCHER);
+    await until(
+      page,
+      'the same history',
+      () => rows(page, '.row:not(.greeting)'),
+      (r) => r.join('|') === before.join('|'),
+    );
 
-    await widget(page).input.fill('Thanks!');
-    await widget(page).input.press('Enter');
-    await expect
-      .poll(() => logTexts(page, '.row.assistant:not(.greeting):not(.streaming)'), { timeout: 15_000 })
-      .toHaveLength(2);
+    await page.type('Thanks!');
+    await page.press('Enter');
+    await until(
+      page,
+      'a second reply',
+      () => rows(page, REPLY),
+      (r) => r.length === 2,
+    );
     // Nothing replayed twice by the resume after the reload.
-    const visitor = await logTexts(page, '.row.visitor');
-    expect(visitor).toEqual(["Hello\nWhat's the status of ticket T-1001?", 'Thanks!']);
+    expect(await rows(page, '.row.visitor')).toEqual([
+      "Hello\nWhat's the status of ticket T-1001?",
+      'Thanks!',
+    ]);
+    await page.close();
   });
 });

@@ -1,130 +1,131 @@
-// Issue 5: how the widget looks and reads on a desktop, a phone, in dark mode and in Arabic (RTL).
-// Each case also writes a screenshot to docs/screenshots/ for the README and for review.
-import { mkdirSync } from 'node:fs';
-import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ask, hasChromium, useDemo, widget } from './browser.js';
+// How the widget looks and reads on a desktop, a phone, in dark mode and in Arabic (RTL), in every
+// engine. Each case also writes a screenshot (see shotPath) for the README and for review.
+import { expect, it } from 'vitest';
+import { describeEngines } from './engines.js';
+import { ask, box, focused, INPUT, openChat, REPLY, shotPath, style, textOf, until } from './widget-page.js';
 
-// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
-const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
-
-function panelBox(page: Page) {
-  return page.locator('deputy-chat').locator('#deputy-panel').boundingBox();
-}
-
-describe.skipIf(!hasChromium)('widget layout', () => {
-  const demo = useDemo();
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-  });
-
+describeEngines('widget layout', (run) => {
   it('opens as a floating panel beside the launcher on a desktop', async () => {
-    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${demo.server.url}/?as=alice`);
-    const w = widget(page);
-    await w.launcher.click();
-    const reply = await ask(page, "What's the status of ticket T-1001?");
-    await expect.poll(() => reply.textContent()).toMatch(/open/i);
-    const box = await panelBox(page);
-    expect(box).not.toBeNull();
-    expect(box!.width).toBeCloseTo(380, 0);
-    expect(box!.x + box!.width).toBeLessThanOrEqual(1280 - 16);
-    expect(box!.y).toBeGreaterThan(0);
-    await page.screenshot({ path: `${SHOTS}/desktop.png` });
+    const page = await run.engine.newPage({ width: 1280, height: 800 });
+    await openChat(page, `${run.server.url}/?as=alice`);
+    expect(await ask(page, "What's the status of ticket T-1001?")).toMatch(/open/i);
+    const panel = await box(page, '#deputy-panel');
+    expect(panel?.width).toBe(380);
+    expect(panel!.x + panel!.width).toBeLessThanOrEqual(1280 - 16);
+    expect(panel!.y).toBeGreaterThan(0);
+    await page.screenshot(shotPath(page, 'desktop'));
     await page.close();
   });
 
-  it('follows the dark colour scheme', async () => {
-    const page = await demo.browser.newPage({
-      viewport: { width: 1280, height: 800 },
+  it('follows the dark colour scheme and reduced motion', async () => {
+    const page = await run.engine.newPage({
+      width: 1280,
+      height: 800,
       colorScheme: 'dark',
       reducedMotion: 'reduce',
     });
-    await page.goto(`${demo.server.url}/?as=alice`);
-    await widget(page).launcher.click();
+    await openChat(page, `${run.server.url}/?as=alice`);
     await ask(page, 'Show my tickets');
-    const bg = await page
-      .locator('deputy-chat')
-      .locator('#deputy-panel')
-      .evaluate((el) => getComputedStyle(el).backgroundColor);
-    expect(bg).toBe('rgb(23, 25, 29)');
+    expect(await style(page, '#deputy-panel', 'background-color')).toBe('rgb(23, 25, 29)');
     // prefers-reduced-motion: the panel appears without its slide-in animation.
-    const animation = await page
-      .locator('deputy-chat')
-      .locator('#deputy-panel')
-      .evaluate((el) => getComputedStyle(el).animationName);
-    expect(animation).toBe('none');
-    await page.screenshot({ path: `${SHOTS}/dark.png` });
+    expect(await style(page, '#deputy-panel', 'animation-name')).toBe('none');
+    await page.screenshot(shotPath(page, 'dark'));
     await page.close();
   });
 
-  it('fills a 390×844 phone screen and hides the launcher behind it', async () => {
-    const context = await demo.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-    });
-    const page = await context.newPage();
-    await page.goto(`${demo.server.url}/?as=alice`);
-    const w = widget(page);
-    await w.launcher.tap();
+  it('fills a 390×844 phone screen, hides the launcher and keeps the composer visible', async () => {
+    const page = await run.engine.newPage({ width: 390, height: 844 });
+    await openChat(page, `${run.server.url}/?as=alice`);
     await ask(page, "What's the status of ticket T-1001?");
-    const box = await panelBox(page);
-    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
-    await expect.poll(() => w.launcher.isVisible()).toBe(false);
-    await expect.poll(() => w.input.isVisible()).toBe(true);
+    expect(await page.evaluate(() => [innerWidth, innerHeight], null)).toEqual([390, 844]);
+    await until(
+      page,
+      'a full-screen panel',
+      () => box(page, '#deputy-panel'),
+      (b) => b?.x === 0 && b.y === 0 && b.width === 390 && b.height === 844,
+    );
+    await until(
+      page,
+      'the launcher hidden',
+      () => box(page, '.launcher'),
+      (b) => !b || b.width === 0,
+    );
+    const composer = await box(page, 'textarea');
+    expect(composer!.y + composer!.height).toBeLessThanOrEqual(844);
+    expect(composer!.height).toBeGreaterThan(0);
     // Full screen is modal: Tab from the last control wraps to the first instead of the page behind.
-    await w.send.focus();
-    await page.keyboard.press('Tab');
-    const active = () =>
-      page.evaluate(() =>
-        document.querySelector('deputy-chat')?.shadowRoot?.activeElement?.getAttribute('aria-label'),
-      );
-    expect(await active()).toBe('Close chat');
-    await page.keyboard.press('Shift+Tab');
-    expect(await active()).toBe('Send');
-    await w.input.focus();
-    await page.screenshot({ path: `${SHOTS}/mobile.png` });
-    await context.close();
+    await page.evaluate(() => {
+      const root = document.querySelector('deputy-chat')?.shadowRoot;
+      (root?.querySelector('button[aria-label="Send"]') as HTMLElement | null)?.focus();
+    }, null);
+    await page.press('Tab');
+    expect(await focused(page)).toBe('button:Close chat');
+    await page.press('Shift+Tab');
+    expect(await focused(page)).toBe('button:Send');
+    await page.click(INPUT);
+    await page.screenshot(shotPath(page, 'mobile'));
+    await page.close();
   });
 
   it('speaks Arabic right to left with data-locale="ar"', async () => {
-    const page = await demo.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await run.engine.newPage({ width: 1280, height: 800 });
     // The demo page writes data-locale="ar" into its snippet, as a site owner would.
-    await page.goto(`${demo.server.url}/?as=alice&locale=ar`);
-    await page.getByRole('button', { name: 'فتح المحادثة', exact: true }).click();
-    const panel = page.locator('deputy-chat').locator('#deputy-panel');
-    await expect.poll(() => panel.getAttribute('dir')).toBe('rtl');
-    await expect.poll(() => panel.getAttribute('lang')).toBe('ar');
+    await page.goto(`${run.server.url}/?as=alice&locale=ar`);
+    await page.click({ role: 'button', name: 'فتح المحادثة' });
+    const attrs = () =>
+      page.evaluate(() => {
+        const panel = document.querySelector('deputy-chat')?.shadowRoot?.querySelector('#deputy-panel');
+        return `${panel?.getAttribute('dir')}/${panel?.getAttribute('lang')}`;
+      }, null);
+    await until(page, 'dir=rtl lang=ar', attrs, (v) => v === 'rtl/ar');
     // Greeted by first name once the server has said who is signed in.
-    const greeting = page.locator('deputy-chat').locator('.greeting .bubble');
-    await expect.poll(() => greeting.textContent()).toBe('مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟');
-    const input = page.getByRole('textbox', { name: 'الرسالة', exact: true });
-    await input.fill("What's the status of ticket T-1001?");
-    await page.getByRole('button', { name: 'إرسال', exact: true }).click();
-    const mine = page.locator('deputy-chat').locator('.row.visitor').last();
-    await mine.waitFor();
+    await until(
+      page,
+      'the Arabic greeting',
+      () => textOf(page, '.greeting .bubble'),
+      (t) => t === 'مرحبًا Alice! كيف يمكننا مساعدتك اليوم؟',
+    );
+    await page.fill({ role: 'textbox', name: 'الرسالة' }, "What's the status of ticket T-1001?");
+    await page.click({ role: 'button', name: 'إرسال' });
     // In RTL the visitor's bubble sits on the left. Polled: the row is re-rendered once the server
-    // acknowledges the message, so a box read at the wrong moment belongs to a detached element.
-    await expect
-      .poll(async () => {
-        const [panelBox, mineBox] = await Promise.all([panel.boundingBox(), mine.boundingBox()]);
-        return panelBox && mineBox ? mineBox.x - panelBox.x : Number.POSITIVE_INFINITY;
-      })
-      .toBeLessThan(40);
-    await page
-      .locator('deputy-chat')
-      .locator('.row.assistant:not(.greeting):not(.streaming)')
-      .last()
-      .waitFor();
-    await page.screenshot({ path: `${SHOTS}/arabic.png` });
+    // acknowledges the message.
+    await until(
+      page,
+      "the visitor's bubble on the left",
+      async () => {
+        const [panel, mine] = await Promise.all([
+          box(page, '#deputy-panel'),
+          lastBox(page, '.row.visitor .bubble'),
+        ]);
+        return panel && mine ? mine.x - panel.x : Number.POSITIVE_INFINITY;
+      },
+      (dx) => dx < 40,
+    );
+    await until(
+      page,
+      'the reply',
+      () => textOf(page, REPLY),
+      (t) => t.length > 0,
+    );
+    await page.screenshot(shotPath(page, 'arabic'));
     // Switching the demo customer keeps the locale.
-    await page.getByRole('link', { name: 'Bob Chen', exact: true }).click();
-    await page.waitForURL(/as=bob/);
-    expect(new URL(page.url()).searchParams.get('locale')).toBe('ar');
-    await expect.poll(() => page.getByRole('button', { name: 'فتح المحادثة', exact: true }).count()).toBe(1);
+    await page.click({ role: 'link', name: 'Bob Chen' });
+    await until(
+      page,
+      'the page for Bob',
+      () => page.url(),
+      (u) => /as=bob/.test(u),
+    );
+    expect(new URL(await page.url()).searchParams.get('locale')).toBe('ar');
+    await page.click({ role: 'button', name: 'فتح المحادثة' });
     await page.close();
   });
 });
+
+function lastBox(page: Parameters<typeof box>[0], selector: string) {
+  return page.evaluate((sel) => {
+    const all = document.querySelector('deputy-chat')?.shadowRoot?.querySelectorAll(sel);
+    const r = all?.[all.length - 1]?.getBoundingClientRect();
+    return r ? { x: Math.round(r.x), width: Math.round(r.width) } : null;
+  }, selector);
+}
