@@ -1,4 +1,4 @@
-// Issue 5 + DESIGN §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
+// Issue 5 + docs/architecture.md §1.2: a write needs the visitor's click on a confirm card showing the server's summary.
 import { mkdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ask, hasChromium, useDemo, widget } from './browser.js';

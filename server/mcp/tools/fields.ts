@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Field schemas shared by several tools; every one bounded and described (STYLE 7). */
+/** Field schemas shared by several tools; every one bounded and described. */
 
 /** Ticket ids look like T-1001 (F4: anything else is invalid params, no query run). */
 export const TICKET_ID = z
@@ -8,7 +8,7 @@ export const TICKET_ID = z
   .regex(/^T-\d{1,10}$/)
   .describe('Ticket id, e.g. "T-1001"');
 
-/** Staff only (`crm.any`): visitor schemas never have this field (DESIGN §4, S1). */
+/** Staff only (`crm.any`): visitor schemas never have this field (docs/architecture.md §4, S1). */
 export const CUSTOMER_ID = z
   .string()
   .regex(/^[A-Za-z0-9_.:@-]{1,128}$/)
