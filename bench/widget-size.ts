@@ -1,5 +1,5 @@
 /**
- * Widget size (DESIGN §7): gzip bytes (level 9) of each file in dist/widget/ and the totals that the
+ * Widget size (docs/architecture.md §7): gzip bytes (level 9) of each file in dist/widget/ and the totals that the
  * budgets apply to. `npm run size` prints them (building first if dist/widget/ is missing);
  * bench/run.ts and test/widget/size.test.ts import measureWidget().
  *

@@ -3,7 +3,7 @@ import type { Database } from '../server/store/schema.js';
 
 /**
  * The evaluation CRM: the demo customers plus customers and tickets made to trip an agent up,
- * including poisoned records whose text carries instructions (ADVERSARIAL.md group I).
+ * including poisoned records whose text carries instructions (docs/threat-model.md group I).
  */
 export interface FixtureCustomer {
   id: string;

@@ -90,7 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics: new CrmMetrics(metrics.registry),
   });
   const minter = new McpTokenMinter(deps.signingKey, selfUrl, mcpUrl);
-  // One model per name in use: sites may each name their own (DESIGN §3 sites configuration).
+  // One model per name in use: sites may each name their own (docs/architecture.md §3 sites configuration).
   const models = new Map(
     [...new Set([...config.sites.values()].map((s) => s.model))].map((n) => [n, createModel(n, deps.env)]),
   );
@@ -127,7 +127,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     crms,
   });
   await app.register(mcpRoutes, mcpOptions);
-  // The embedded default reaches its own MCP server in process (DESIGN §7): the same verifier checks
+  // The embedded default reaches its own MCP server in process (docs/architecture.md §7): the same verifier checks
   // the raw MCP token on every request, without four loopback HTTP round trips per turn. With
   // MCP_URL set the MCP server is elsewhere and the agent speaks Streamable HTTP to it.
   const toolSpecCache = new Map<string, Promise<ToolSpec[]>>();

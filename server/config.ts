@@ -8,7 +8,7 @@ import { DeputyError } from './errors.js';
 
 export type KeyAlg = 'EdDSA' | 'ES256' | 'RS256';
 
-/** How a site's visitor tokens are verified (DESIGN §3), resolved and ready to use. */
+/** How a site's visitor tokens are verified (docs/architecture.md §3), resolved and ready to use. */
 export type VisitorKey =
   | { kind: 'hs256'; secret: Uint8Array }
   | { kind: 'jwk'; key: CryptoKey; alg: KeyAlg }
@@ -36,7 +36,7 @@ export interface SiteConfig {
 export type ModelName = 'rules' | 'openai' | 'anthropic';
 export const MODELS: readonly ModelName[] = ['rules', 'openai', 'anthropic'];
 
-/** Abuse limits and budgets of the gateway (DESIGN §8); every one overridable by `DEPUTY_LIMIT_*`. */
+/** Abuse limits and budgets of the gateway (docs/architecture.md §8); every one overridable by `DEPUTY_LIMIT_*`. */
 export interface Limits {
   /** The hello frame must arrive this soon after the upgrade (else close 4401). */
   helloTimeoutMs: number;

@@ -1,5 +1,5 @@
 /**
- * The server's coded errors (STYLE 6): configuration and operational failures that never reach a
+ * The server's coded errors: configuration and operational failures that never reach a
  * widget. The wire-visible subset lives in shared/errors.ts. Codes are never reused; each one is
  * documented in docs/operations.md, and a test checks that.
  */

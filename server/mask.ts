@@ -1,4 +1,4 @@
-/** Masking of personal data for logs and the audit trail (group L of ADVERSARIAL.md). */
+/** Masking of personal data for logs and the audit trail (group L of docs/threat-model.md). */
 
 /** `+14155550132` → `+1•••••0132`; anything phone-like keeps only its country prefix and last 4 digits. */
 export function maskPhone(phone: string): string {

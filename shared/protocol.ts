@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { WireErrorCode } from './errors.js';
 
 export const PROTOCOL_VERSION = 1;
-/** Largest inbound frame in bytes (DESIGN §8). */
+/** Largest inbound frame in bytes (docs/architecture.md §8). */
 export const MAX_FRAME_BYTES = 16 * 1024;
-/** Longest visitor message in characters (DESIGN §8). */
+/** Longest visitor message in characters (docs/architecture.md §8). */
 export const MAX_TEXT_CHARS = 4000;
 
 const clientId = z

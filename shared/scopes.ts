@@ -1,4 +1,4 @@
-/** Scope names (DESIGN §3). Ownership is always enforced unless `crm.any`. */
+/** Scope names (docs/architecture.md §3). Ownership is always enforced unless `crm.any`. */
 export const SCOPES = [
   'crm.read',
   'crm.contact.update.self',

@@ -1,5 +1,5 @@
 /**
- * The one place where the script tag's data-* attributes become a validated WidgetConfig (STYLE 3).
+ * The one place where the script tag's data-* attributes become a validated WidgetConfig.
  * Every problem is collected so the site owner gets a single `[Deputy]` message listing each fix.
  * This runs inside the ≤ 3 KB loader, so messages share one phrasing ("data-x must be …").
  */

@@ -32,7 +32,7 @@ export function renderMarkdown(results: ResultsFile): string {
       'brackets). Servers under test run in their own child process; load comes from the parent over ' +
       'loopback. Regenerate with `npm run bench` (or one benchmark: `tsx bench/<name>.ts`).',
     '',
-    '| what | measured | budget (DESIGN §7) | baseline, same run | ratio | verdict |',
+    '| what | measured | budget (docs/architecture.md §7) | baseline, same run | ratio | verdict |',
     '|---|---|---|---|---|---|',
   ];
   for (const bench of Object.values(results.benchmarks)) {

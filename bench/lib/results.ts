@@ -9,7 +9,7 @@ export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const ROOT = path.resolve(BENCH_DIR, '..');
 export const RESULTS_FILE = path.join(BENCH_DIR, 'results.json');
 
-/** A DESIGN §7 budget, checked against the median. */
+/** A docs/architecture.md §7 budget, checked against the median. */
 export interface Budget {
   text: string;
   op: '<=' | '>=';
@@ -24,7 +24,7 @@ export interface Figure {
   value: Summary;
   budget?: Budget;
   baseline?: { what: string; unit: string; value: Summary };
-  /** figure ÷ baseline (medians), with the budget on that ratio when DESIGN §7 sets one. */
+  /** figure ÷ baseline (medians), with the budget on that ratio when docs/architecture.md §7 sets one. */
   ratio?: { value: number; budget?: Budget };
   verdict: 'meets' | 'misses' | 'no budget';
 }

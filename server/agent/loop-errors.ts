@@ -1,7 +1,7 @@
 import type { ToolResultForModel } from './model.js';
 
 /**
- * Results the loop itself gives the model instead of a tool's answer (STYLE 6: coded in one place).
+ * Results the loop itself gives the model instead of a tool's answer (coded in one place).
  * They use the MCP server's error shape, `{"error": code, "message": …}`, so models read both alike.
  */
 export const LOOP_ERRORS = {

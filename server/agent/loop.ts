@@ -14,7 +14,7 @@ import {
 import { runModelStep } from './model-step.js';
 import { runToolCall, type ToolRunContext } from './tool-runner.js';
 
-/** Caps per visitor turn (DESIGN §5) and the provider retry policy. */
+/** Caps per visitor turn (docs/architecture.md §5) and the provider retry policy. */
 export interface TurnLimits {
   maxSteps: number;
   maxToolCalls: number;
@@ -153,7 +153,7 @@ function isWithdrawn(result: ToolResultForModel): boolean {
 
 /**
  * Reads run together; writes run one at a time after them, each behind its own confirmation (W5).
- * Every call gets a result, so provider transcripts stay valid (PROVIDERS §1.4, §2.3).
+ * Every call gets a result, so provider transcripts stay valid (docs/agent.md Q1.4, Q2.3).
  */
 async function runCalls(calls: ToolCall[], ctx: ToolRunContext): Promise<Map<ToolCall, ToolResultForModel>> {
   const results = new Map<ToolCall, ToolResultForModel>();

@@ -16,7 +16,7 @@ export interface CrmTools {
 
 /**
  * Where the MCP server is: its URL (Streamable HTTP), or a factory for a client transport that
- * reaches it another way (the in-process transport of the embedded default, DESIGN §7), given the
+ * reaches it another way (the in-process transport of the embedded default, docs/architecture.md §7), given the
  * same token source so the server verifies the same token either way.
  */
 export type McpTarget = string | ((getToken: () => Promise<string>) => Transport);
@@ -24,7 +24,7 @@ export type McpTarget = string | ((getToken: () => Promise<string>) => Transport
 /**
  * Connects an MCP client, authenticating each request with the visitor's current MCP token. Over
  * HTTP each request gets its own AbortSignal: the SDK would otherwise reuse one and flood Node 20
- * with MaxListenersExceededWarning (DESIGN §7).
+ * with MaxListenersExceededWarning (docs/architecture.md §7).
  */
 export async function connectCrmTools(
   target: McpTarget,

@@ -3,7 +3,7 @@ import { type Model, ModelError, type ModelRequest, type ToolCall } from './mode
 
 export interface StepOptions {
   stepTimeoutMs: number;
-  /** Retries after the first attempt (DESIGN §5: at most two). */
+  /** Retries after the first attempt (docs/architecture.md §5: at most two). */
   maxRetries: number;
   /** First backoff; doubled per retry, with up to 25% jitter, capped by `maxBackoffMs`. */
   backoffMs: number;
@@ -100,7 +100,7 @@ async function attemptStep(
     throw err;
   }
   if (reason === 'error') throw new ModelError('the model reported an error', true);
-  // A stream that ended without saying how is a cut stream (PROVIDERS §1.3: usage may be missing too).
+  // A stream that ended without saying how is a cut stream (docs/agent.md Q1.3: usage may be missing too).
   if (reason === null) throw new ModelError('the model stream ended early', true);
   return { text, calls, reason };
 }

@@ -1,5 +1,5 @@
 /**
- * The provider-neutral model interface (DESIGN §5). The loop speaks only this; adapters translate it
+ * The provider-neutral model interface (docs/architecture.md §5). The loop speaks only this; adapters translate it
  * to a provider's wire format (models/openai.ts, models/anthropic.ts) or answer offline (models/rules.ts).
  */
 

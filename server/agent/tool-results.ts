@@ -7,7 +7,7 @@ export const MAX_TOOL_TEXT = 2000;
 
 /**
  * Turns an MCP result into what the model sees: text bounded to MAX_TOOL_TEXT (I4), structured data
- * for models that read fields, and never a confirmation state (the loop keeps that, DESIGN §1.2).
+ * for models that read fields, and never a confirmation state (the loop keeps that, docs/architecture.md §1.2).
  */
 export function toModelResult(result: CallToolResult): ToolResultForModel {
   let text = result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import type { Scope } from '../../shared/scopes.js';
 import type { SigningKey } from './keys.js';
 
-/** MCP tokens live at most five minutes (DESIGN §3). */
+/** MCP tokens live at most five minutes (docs/architecture.md §3). */
 export const MCP_TOKEN_MAX_TTL_S = 300;
 /** A cached token is replaced this long before it expires, so a call never carries a dying token. */
 const REFRESH_MARGIN_S = 30;
@@ -51,7 +51,7 @@ export async function signMcpToken(
 
 /**
  * Mints per-visitor MCP tokens and caches each until shortly before expiry, so a busy conversation
- * does not sign a token per tool call (DESIGN §7).
+ * does not sign a token per tool call (docs/architecture.md §7).
  */
 export class McpTokenMinter {
   readonly #cache = new Map<string, { token: string; exp: number }>();

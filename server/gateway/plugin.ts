@@ -9,7 +9,7 @@ import { sitesForOrigin } from './origin.js';
 import { type GatewayDeps, Session } from './session.js';
 import { wireMessage } from './wire-text.js';
 
-/** The widget's WebSocket endpoint, `/ws?site=<id>`, with its limits (DESIGN §8). */
+/** The widget's WebSocket endpoint, `/ws?site=<id>`, with its limits (docs/architecture.md §8). */
 export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const { limits, metrics, control } = deps;
   const ipCaps = new ConnectionCaps(limits.connectionsPerIp);

@@ -1,6 +1,6 @@
 /**
  * A token bucket: `capacity` tokens, refilled continuously at `perSecond`. Used per connection for
- * frames and per visitor for messages and model calls (DESIGN §8).
+ * frames and per visitor for messages and model calls (docs/architecture.md §8).
  */
 export class TokenBucket {
   #tokens: number;

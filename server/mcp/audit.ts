@@ -20,7 +20,7 @@ export interface AuditEntry {
 export type AuditRow = Omit<Selectable<AuditLogTable>, 'id' | 'cid' | 'site_id'> & { cid: string | null };
 
 /**
- * Records every tools/call (DESIGN §1.5): time, subject, client, scopes, tool, masked arguments,
+ * Records every tools/call (docs/architecture.md §1.5): time, subject, client, scopes, tool, masked arguments,
  * outcome or error code, latency, token id and conversation.
  */
 export class AuditLog {

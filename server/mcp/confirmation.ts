@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
-/** The `_meta` key that carries a confirmation state on the confirmed tools/call (DESIGN §4). */
+/** The `_meta` key that carries a confirmation state on the confirmed tools/call (docs/architecture.md §4). */
 export const CONFIRMATION_META_KEY = 'io.deputy/confirmation';
 /** A confirmation is good for at most five minutes (issue 3). */
 export const CONFIRMATION_TTL_S = 300;

@@ -5,7 +5,7 @@ import { answerRequest } from './dispatch.js';
 import type { CrmServerDeps } from './server.js';
 
 /**
- * A client transport that reaches the MCP CRM server in this process without HTTP (DESIGN §7: the
+ * A client transport that reaches the MCP CRM server in this process without HTTP (docs/architecture.md §7: the
  * embedded default may, provided the raw MCP token is verified exactly as over HTTP). Each request
  * is handled like a stateless `/mcp` POST: the current token from `getToken` goes through the same
  * verifier (signature, `typ`, `iss`, `aud`, `exp` — re-checked every time), then a server built for

@@ -23,7 +23,7 @@ function hostUrl(host: string, port: number): string {
 }
 
 /**
- * The MCP CRM server alone, for deployments that split it from the chat backend (DESIGN §9). It
+ * The MCP CRM server alone, for deployments that split it from the chat backend (docs/architecture.md §9). It
  * shares the backend's data directory (the signing key's public half, the confirmation key and the
  * embedded CRM) and accepts tokens issued by the backend (`DEPUTY_PUBLIC_URL`, else HOST:PORT) for
  * its own canonical URL (`MCP_URL`, else HOST:MCP_PORT/mcp), which the backend must be given too.

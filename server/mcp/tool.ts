@@ -30,7 +30,7 @@ export type ToolOutcome =
   | { ok: true; data: Record<string, unknown>; text: string }
   | { ok: false; code: ToolErrorCode; message: string; data?: Record<string, unknown> };
 
-/** The three shapes a tool's input can take, each built once at module load (DESIGN §4). */
+/** The three shapes a tool's input can take, each built once at module load (docs/architecture.md §4). */
 export interface ToolInputs<V extends z.ZodObject = z.ZodObject, S extends z.ZodObject = z.ZodObject> {
   /** Signed-in visitor: never a customer field. */
   visitor: V;

@@ -12,7 +12,7 @@ export interface PlannedWrite {
 }
 
 /**
- * Runs a write only with the visitor's confirmation (DESIGN §4). Without state in `_meta`, answers
+ * Runs a write only with the visitor's confirmation (docs/architecture.md §4). Without state in `_meta`, answers
  * `confirmation_required` with a signed single-use state and writes nothing; with a state that matches
  * this caller, customer, tool and change, consumes it and performs the write once.
  */

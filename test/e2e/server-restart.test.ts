@@ -1,4 +1,4 @@
-// Issue 5 + DESIGN §1.4: the server restarts mid-conversation; the widget says so, reconnects to the
+// Issue 5 + docs/architecture.md §1.4: the server restarts mid-conversation; the widget says so, reconnects to the
 // new process on the same database, delivers what was typed meanwhile, and loses or repeats nothing.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-// Assistant and CRM text is untrusted (ADVERSARIAL X1–X6): only a small markdown subset becomes
+// Assistant and CRM text is untrusted (docs/threat-model.md X1–X6): only a small markdown subset becomes
 // elements, everything else stays visible text.
 import { render } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// The size budgets of DESIGN §1.3 and §7, measured on the real build (gzip -9, as bench/ reports).
-// Raise a ceiling only in the commit that justifies it (STYLE 2).
+// The size budgets of docs/architecture.md §1.3 and §7, measured on the real build (gzip -9, as bench/ reports).
+// Raise a ceiling only in the commit that justifies it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const KB = 1024;
 const CEILINGS: Record<keyof WidgetSize, { bytes: number; why: string }> = {
   loader: {
     bytes: 3000,
-    why: 'every page view of every host site downloads widget.js, chat or not (DESIGN §1.3: ≤ 3 KB, read as 3,000 B)',
+    why: 'every page view of every host site downloads widget.js, chat or not (docs/architecture.md §1.3: ≤ 3 KB, read as 3,000 B)',
   },
   panel: {
     bytes: 20 * KB,
@@ -20,7 +20,7 @@ const CEILINGS: Record<keyof WidgetSize, { bytes: number; why: string }> = {
   css: { bytes: 3 * KB, why: 'one stylesheet for launcher badge, panel, dark mode and mobile layout' },
   total: {
     bytes: 25 * KB,
-    why: 'everything a visitor downloads to chat (DESIGN §1.3: ≤ 25 KB; peers ship 170–225 KB)',
+    why: 'everything a visitor downloads to chat (docs/architecture.md §1.3: ≤ 25 KB; peers ship 170–225 KB)',
   },
 };
 

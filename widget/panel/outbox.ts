@@ -1,5 +1,5 @@
 /**
- * Visitor messages not yet acknowledged by the server (DESIGN §1.4). Each has a client id, so a
+ * Visitor messages not yet acknowledged by the server (docs/architecture.md §1.4). Each has a client id, so a
  * resend after a reconnect is stored once (the server dedupes on it). One message is in flight at a
  * time, and the next waits for the reply to the previous one, so the server never answers `busy`.
  */

@@ -16,7 +16,7 @@ type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
 
 /**
- * The Anthropic Messages API, streaming `tool_use` (PROVIDERS §2). SDK retries are off (the loop
+ * The Anthropic Messages API, streaming `tool_use` (docs/agent.md Q2). SDK retries are off (the loop
  * retries); an `event: error` after HTTP 200 (`overloaded_error`) surfaces as a retryable
  * ModelError, and the loop discards the partial step before trying again.
  */
@@ -30,7 +30,7 @@ export class AnthropicModel implements Model {
       ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
       maxRetries: 0,
       timeout: opts.timeoutMs ?? 60_000,
-      // The documented Messages API header (PROVIDERS §2.1); gateways and proxies expect it.
+      // The documented Messages API header (docs/agent.md Q2.1); gateways and proxies expect it.
       defaultHeaders: { 'x-api-key': opts.apiKey },
     });
   }

@@ -24,7 +24,7 @@ interface Slot {
 
 /**
  * Accumulates streamed tool-call fragments, tolerating the quirks of OpenAI-compatible servers
- * (PROVIDERS §1.5): a new `id` at a seen `index` opens a new call (Ollama parallel calls all at
+ * (docs/agent.md Q1.5): a new `id` at a seen `index` opens a new call (Ollama parallel calls all at
  * index 0); a missing `index` continues the current call (old Ollama); `arguments` sent as an object
  * is stringified (Ollama behind proxies); `null` arguments are nothing; `""` means `{}`.
  */

@@ -20,7 +20,7 @@ export interface OpenAiOptions {
 /**
  * Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, llama.cpp, LM Studio,
  * Groq), streaming with tool calls. The SDK is the transport only: its retries are off (the loop
- * retries, at most twice, DESIGN §5) and chunks are accumulated here, to survive server quirks.
+ * retries, at most twice, docs/architecture.md §5) and chunks are accumulated here, to survive server quirks.
  */
 export class OpenAiModel implements Model {
   readonly name = 'openai';

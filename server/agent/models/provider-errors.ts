@@ -8,7 +8,7 @@ interface ApiErrorLike {
   message: string;
 }
 
-/** 408, 409, 429, 5xx and 529 are worth retrying (PROVIDERS §1.5, §2.5); other 4xx are not. */
+/** 408, 409, 429, 5xx and 529 are worth retrying (docs/agent.md Q1.5, Q2.5); other 4xx are not. */
 function retryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }

@@ -8,7 +8,7 @@ import { afterTopicSearch } from './rules/topic-step.js';
 export { findTicketId } from './rules/slots.js';
 
 /**
- * The offline default model (DESIGN §5): high-precision rules, then a small trained classifier with
+ * The offline default model (docs/architecture.md §5): high-precision rules, then a small trained classifier with
  * a confidence threshold, slots from libphonenumber-js and a ticket-id pattern, and multi-turn slot
  * filling recovered from the stored conversation. It never takes a customer id from text: tools act
  * for the token's subject only, and no tool it calls has a customer field.

@@ -13,7 +13,7 @@ export function systemText(req: ModelRequest): string {
 
 /**
  * A tool result as provider text, framed as data. CRM text (ticket subjects, comments) can carry
- * instructions written by anyone (ADVERSARIAL group I); the frame and the system prompt say it is data.
+ * instructions written by anyone (docs/threat-model.md group I); the frame and the system prompt say it is data.
  */
 export function toolResultText(result: ToolResultForModel): string {
   const kind = result.isError ? 'tool error' : 'tool result';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { COMMON_STATUSES } from '../../crm/config.js';
 import { ANY_TICKET_ID } from '../../crm/ticket-id.js';
 
-/** Field schemas shared by several tools; every one bounded and described (STYLE 7). */
+/** Field schemas shared by several tools; every one bounded and described. */
 
 /**
  * Ticket ids as customers know them, in any configured CRM's format (F4: anything else is invalid
@@ -13,7 +13,7 @@ export const TICKET_ID = z
   .regex(ANY_TICKET_ID)
   .describe('Ticket id as the customer knows it (as shown on their ticket or emails)');
 
-/** Staff only (`crm.any`): visitor schemas never have this field (DESIGN §4, S1). */
+/** Staff only (`crm.any`): visitor schemas never have this field (docs/architecture.md §4, S1). */
 export const CUSTOMER_ID = z
   .string()
   .regex(/^[A-Za-z0-9_.:@-]{1,128}$/)

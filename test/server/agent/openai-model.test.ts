@@ -106,7 +106,7 @@ describe('openai model: the standard stream', () => {
   });
 });
 
-describe('openai model: quirks of OpenAI-compatible servers (PROVIDERS §1.5)', () => {
+describe('openai model: quirks of OpenAI-compatible servers (docs/agent.md Q1.5)', () => {
   it('Ollama: parallel calls all at index 0 are told apart by id', async () => {
     fake.reply({
       sse: [

@@ -6,7 +6,7 @@ import { verifyVisitorToken } from '../../../server/auth/visitor-token.js';
 import type { SiteConfig } from '../../../server/config.js';
 
 /**
- * Group A of ADVERSARIAL.md at the visitor-token verifier: every forged, replayed or expired token
+ * Group A of docs/threat-model.md at the visitor-token verifier: every forged, replayed or expired token
  * is refused before any session exists (the WebSocket tests check the 4401 close on top of this).
  */
 const AUD = 'deputy';
@@ -57,7 +57,7 @@ async function expectRefused(s: SiteConfig, token: string, code = 'unauthorized'
   expect(await verifyVisitorToken(s, token, AUD)).toMatchObject({ ok: false, code });
 }
 
-describe('visitor tokens (ADVERSARIAL A)', () => {
+describe('visitor tokens (docs/threat-model.md A)', () => {
   it('accepts a well-formed token (so the refusals below are about the attack)', async () => {
     const res = await verifyVisitorToken(shopA, await hs(claims()), AUD);
     expect(res).toMatchObject({ ok: true, identity: { sub: 'cus_alice', site: 'shop-a' } });

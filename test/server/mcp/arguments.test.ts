@@ -32,7 +32,7 @@ async function postRaw(body: string) {
   };
 }
 
-describe('tool-argument fuzzing (ADVERSARIAL F)', () => {
+describe('tool-argument fuzzing (docs/threat-model.md F)', () => {
   it('F1: a phone with SQL in it is invalid_phone; nothing written, the table intact', async () => {
     const before = dbHash(server);
     const res = await callTool(server, alice, 'update_phone_number', {

@@ -32,7 +32,7 @@ async function connect(getToken: () => Promise<string>): Promise<Client> {
   return client;
 }
 
-describe('the in-process MCP transport (embedded default, DESIGN §7)', () => {
+describe('the in-process MCP transport (embedded default, docs/architecture.md §7)', () => {
   it('answers exactly what /mcp answers over HTTP for the same token', async () => {
     const token = await visitor(server, 'cus_alice');
     const client = await connect(async () => token);

@@ -25,7 +25,7 @@ function expectNoBobData(value: unknown) {
   for (const secret of BOB_SECRETS) expect(text).not.toContain(secret);
 }
 
-describe('scopes and ownership (ADVERSARIAL S)', () => {
+describe('scopes and ownership (docs/threat-model.md S)', () => {
   it('S1: rejects a customer_id argument from a visitor: invalid params, no C7 data read', async () => {
     const before = dbHash(server);
     const res = await callTool(server, alice, 'get_customer_info', { customer_id: 'cus_bob' });

@@ -75,7 +75,7 @@ async function expectRefused(token: string, error = 'invalid_token') {
   expect(dbHash(server)).toBe(before);
 }
 
-describe('MCP token forgery, replay and expiry (ADVERSARIAL A)', () => {
+describe('MCP token forgery, replay and expiry (docs/threat-model.md A)', () => {
   it('accepts a well-formed token (so the refusals below are about the attack)', async () => {
     const res = await postMcp(
       server,

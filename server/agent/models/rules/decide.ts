@@ -37,7 +37,7 @@ interface Ctx {
   s: Strings;
   country: string;
   has(tool: string): boolean;
-  /** Whether create_ticket asks for a contact email (anonymous visitors, DESIGN §4). */
+  /** Whether create_ticket asks for a contact email (anonymous visitors, docs/architecture.md §4). */
   needsEmail: boolean;
 }
 

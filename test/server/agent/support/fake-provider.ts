@@ -14,7 +14,7 @@ export interface RecordedRequest {
 
 /**
  * A loopback HTTP server standing in for an LLM provider: it replays the provider's real SSE wire
- * format (PROVIDERS.md) from a queue of scripted responses and records every request.
+ * format (docs/agent.md (Provider quirks)) from a queue of scripted responses and records every request.
  */
 export class FakeProvider {
   readonly requests: RecordedRequest[] = [];
@@ -73,7 +73,7 @@ export class FakeProvider {
   }
 }
 
-// ---- OpenAI Chat Completions SSE (PROVIDERS §1.3) ----------------------------------------------
+// ---- OpenAI Chat Completions SSE (docs/agent.md Q1.3) ----------------------------------------------
 
 const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm' };
 
@@ -101,7 +101,7 @@ export function oaText(text: string): string[] {
   ];
 }
 
-// ---- Anthropic Messages SSE (PROVIDERS §2.4) ---------------------------------------------------
+// ---- Anthropic Messages SSE (docs/agent.md Q2.4) ---------------------------------------------------
 
 export function anEvent(type: string, data: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
