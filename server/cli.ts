@@ -4,6 +4,9 @@ import { parseScopes, SCOPES } from '../shared/scopes.js';
 import { loadSigningKey } from './auth/keys.js';
 import { signMcpToken } from './auth/mcp-token.js';
 import { signVisitorToken } from './auth/visitor-token.js';
+import { crmCommand } from './cli/crm-check.js';
+import { importCommand } from './cli/import.js';
+import { pickSite } from './cli/site-arg.js';
 import type { Config } from './config.js';
 import { AuditLog } from './mcp/audit.js';
 import { buildMcpApp, mcpPortFromEnv } from './mcp/standalone.js';
@@ -15,13 +18,15 @@ const USAGE = `usage: npm run deputy -- <command>
 
 commands:
   seed                                  re-create the demo CRM (customers cus_alice, cus_bob and their tickets)
-  token mcp --sub ID --scope "crm.read …" [--ttl 5m] [--site ID] [--client NAME]
+  token mcp --sub ID --scope "crm.read …" [--ttl 5m] [--site ID] [--email E] [--client NAME]
                                         print an MCP token signed with the server's key (staff clients, tests)
   token visitor --site ID --sub ID [--scope "…"] [--ttl 1h] [--name N] [--email E]
                                         print a visitor token for a configured site (HS256 sites)
   audit [--sub ID] [--since ISO] [--limit N] [--json]
                                         print the MCP audit log, oldest first
   mcp                                   run the MCP server alone on MCP_PORT (default 3001)
+  import [--site ID] FILE…              load customers and tickets (CSV or JSON) into a site's embedded CRM
+  crm check [--site ID]                 check that the site's CRM answers and allows the reads the tools make
 
 scopes: ${SCOPES.join(', ')}
 `;
@@ -97,8 +102,13 @@ const token: Command = async (argv, io) => {
         sub: values.sub,
         scopes,
         client: values.client ?? 'deputy-cli',
-        ...(values.site ? { site: values.site } : {}),
+        // The site picks the CRM and the tenant: the only site, else demo, when not given.
+        site: pickSite(config, values.site).id,
+        ...(values.email ? { email: values.email } : {}),
       },
+    );
+    io.err(
+      `[deputy] token for site ${pickSite(config, values.site).id}, issuer ${issuer}, audience ${config.mcpUrl ?? `${issuer}/mcp`} (config ${config.configFile ?? 'default demo'}, data ${config.dataDir})`,
     );
     io.out(jwt);
     return;
@@ -195,7 +205,14 @@ const mcp: Command = async (_argv, io) => {
   process.once('SIGINT', shutdown);
 };
 
-export const COMMANDS: Record<string, Command> = { seed, token, audit, mcp };
+export const COMMANDS: Record<string, Command> = {
+  seed,
+  token,
+  audit,
+  mcp,
+  import: importCommand,
+  crm: crmCommand,
+};
 
 /**
  * Runs one CLI command and returns its exit code: 0, 2 for a usage mistake (with the usage text),
