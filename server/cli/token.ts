@@ -4,11 +4,12 @@ import { signMcpToken } from '../auth/mcp-token.js';
 import { signVisitorToken } from '../auth/visitor-token.js';
 import { cliContext } from './context.js';
 import { type CliCommand, options, parseTtl, UsageError } from './io.js';
+import { pickSite } from './site-arg.js';
 
 /** `token mcp|visitor`: prints a token the running server accepts, signed with its own keys. */
 export const token: CliCommand = {
   name: 'token',
-  usage: `  token mcp --sub ID --scope "crm.read …" [--ttl 5m] [--site ID] [--client NAME]
+  usage: `  token mcp --sub ID --scope "crm.read …" [--ttl 5m] [--site ID] [--email E] [--client NAME]
                                         print an MCP token signed with the server's key (staff clients, tests)
   token visitor --site ID --sub ID [--scope "…"] [--ttl 1h] [--name N] [--email E]
                                         print a visitor token for a configured site (HS256 sites)`,
@@ -40,7 +41,9 @@ export const token: CliCommand = {
           sub: values.sub,
           scopes,
           client: values.client ?? 'deputy-cli',
-          ...(values.site ? { site: values.site } : {}),
+          // The site picks the CRM and the tenant: the only site, else demo, when not given.
+          site: pickSite(config, values.site).id,
+          ...(values.email ? { email: values.email } : {}),
         },
       );
       io.out(jwt);

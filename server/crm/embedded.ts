@@ -10,7 +10,7 @@ import type {
   TicketComment,
   TicketStatus,
 } from './adapter.js';
-import { EMBEDDED_TICKET_ID } from './ticket-id.js';
+import { siteTicketId } from './ticket-id.js';
 
 /** New tickets are numbered above the demo range so a demo id never changes meaning. */
 const FIRST_NEW_TICKET = 3001;
@@ -82,8 +82,9 @@ export class EmbeddedCrm implements CrmAdapter {
     return rows.length === 1 ? (rows[0] ?? null) : null;
   }
 
-  async getTicket(ticketId: string): Promise<Ticket | null> {
-    if (!EMBEDDED_TICKET_ID.test(ticketId)) return null;
+  async getTicket(raw: string): Promise<Ticket | null> {
+    const ticketId = siteTicketId('embedded', raw);
+    if (!ticketId) return null;
     const row = await this.db
       .selectFrom('tickets')
       .selectAll()

@@ -20,3 +20,14 @@ export const ANY_TICKET_ID = /^(?:T-\d{1,10}|\d{1,20})$/;
 export function ticketIdExample(type: CrmType): string {
   return type === 'embedded' ? 'T-3001' : '48213';
 }
+
+/**
+ * A ticket id as typed, in the site's own format: "T-5001" on a numeric CRM is 5001, and "5001" on the
+ * embedded CRM is T-5001 (the rules model and visitors may write either). Null when neither fits.
+ */
+export function siteTicketId(type: CrmType, raw: string): string | null {
+  const digits = /^(?:T-)?(\d{1,20})$/i.exec(raw.trim())?.[1];
+  if (!digits) return null;
+  if (type !== 'embedded') return digits;
+  return digits.length <= 10 ? `T-${digits}` : null;
+}

@@ -15,7 +15,7 @@ import { CrmUnavailableError } from '../errors.js';
 import { CrmHttp, type CrmHttpDeps } from '../http/client.js';
 import { clip, derivedKey, parseAs } from '../parse.js';
 import { coarseStatus, mapStatus, statesOf } from '../status.js';
-import { NUMERIC_TICKET_ID } from '../ticket-id.js';
+import { NUMERIC_TICKET_ID, siteTicketId } from '../ticket-id.js';
 import { HsObject, HsPipelines, HsSearch, HsUpsert, hubspotRules, NOTE_TO_TICKET } from './wire.js';
 
 type HubSpotConfig = Extract<CrmConfig, { type: 'hubspot' }>;
@@ -139,8 +139,9 @@ export class HubSpotCrm implements CrmAdapter {
     return found.results.length === 1 && found.results[0] ? toCustomer(found.results[0]) : null;
   }
 
-  async getTicket(ticketId: string): Promise<Ticket | null> {
-    if (!NUMERIC_TICKET_ID.test(ticketId)) return null;
+  async getTicket(raw: string): Promise<Ticket | null> {
+    const ticketId = siteTicketId('hubspot', raw);
+    if (!ticketId) return null;
     const [res, stages] = await Promise.all([
       this.http.request({
         method: 'GET',

@@ -16,7 +16,7 @@ import { CrmUnavailableError } from '../errors.js';
 import { CrmHttp, type CrmHttpDeps, type CrmResponse } from '../http/client.js';
 import { clip, derivedKey, parseAs } from '../parse.js';
 import { coarseStatus, mapStatus, statesOf } from '../status.js';
-import { NUMERIC_TICKET_ID } from '../ticket-id.js';
+import { siteTicketId } from '../ticket-id.js';
 import { SfCase, SfComment, SfContact, SfSaveResult, salesforceRules, sfQuery, soqlString } from './wire.js';
 
 type SalesforceConfig = Extract<CrmConfig, { type: 'salesforce' }> & { token: string };
@@ -115,8 +115,10 @@ export class SalesforceCrm implements CrmAdapter {
     return found.length === 1 && found[0] ? toCustomer(found[0]) : null;
   }
 
-  async getTicket(ticketId: string): Promise<Ticket | null> {
-    if (!NUMERIC_TICKET_ID.test(ticketId)) return null;
+  async getTicket(raw: string): Promise<Ticket | null> {
+    // CaseNumbers are zero-padded auto-numbers (8 digits by default): "1026" means 00001026.
+    const ticketId = siteTicketId('salesforce', raw)?.padStart(8, '0');
+    if (!ticketId) return null;
     const [found] = await this.#query(
       `SELECT ${CASE_FIELDS} FROM Case WHERE CaseNumber = ${soqlString(ticketId)} LIMIT 1`,
       SfCase,

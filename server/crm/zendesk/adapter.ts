@@ -15,7 +15,7 @@ import { CrmUnavailableError } from '../errors.js';
 import { CrmHttp, type CrmHttpDeps } from '../http/client.js';
 import { clip, derivedKey, parseAs } from '../parse.js';
 import { coarseStatus, mapStatus, statesOf } from '../status.js';
-import { NUMERIC_TICKET_ID } from '../ticket-id.js';
+import { NUMERIC_TICKET_ID, siteTicketId } from '../ticket-id.js';
 import {
   ZdComments,
   type ZdTicket,
@@ -98,8 +98,9 @@ export class ZendeskCrm implements CrmAdapter {
     return users.length === 1 && users[0] ? toCustomer(users[0]) : null;
   }
 
-  async getTicket(ticketId: string): Promise<Ticket | null> {
-    if (!NUMERIC_TICKET_ID.test(ticketId)) return null;
+  async getTicket(raw: string): Promise<Ticket | null> {
+    const ticketId = siteTicketId('zendesk', raw);
+    if (!ticketId) return null;
     const res = await this.http.request({
       method: 'GET',
       path: `/api/v2/tickets/${ticketId}`,

@@ -37,6 +37,12 @@ describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
     expect(data.status_label?.length).toBeGreaterThan(0);
   });
 
+  it('reads a ticket id written the other way (T-123 on a numeric CRM, 123 on the embedded one)', async () => {
+    const other = f.aliceTicket.startsWith('T-') ? f.aliceTicket.slice(2) : `T-${f.aliceTicket}`;
+    const res = await callTool(f.server, await f.token(f.alice, VISITOR), 'get_ticket_status', { ticket_id: other });
+    expect(res.structuredContent).toMatchObject({ ticket_id: f.aliceTicket });
+  });
+
   it("answers another customer's ticket exactly like a missing one", async () => {
     const token = await f.token(f.alice, VISITOR);
     const theirs = errorOf(await callTool(f.server, token, 'get_ticket_status', { ticket_id: f.bobTicket }));

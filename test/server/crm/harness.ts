@@ -49,7 +49,10 @@ function siteConfig(crm: Record<string, unknown>) {
 }
 
 /** Boots Deputy with one site, `acme`, on the given CRM (a loopback fake for the vendors). */
-export async function startCrm(kind: CrmKind, opts: { timeoutMs?: number } = {}): Promise<CrmFixture> {
+export async function startCrm(
+  kind: CrmKind,
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CrmFixture> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-crm-'));
   const fake =
     kind === 'hubspot'
@@ -67,7 +70,7 @@ export async function startCrm(kind: CrmKind, opts: { timeoutMs?: number } = {})
   const ids = seed(fake);
   const server = await startServer({
     dataDir,
-    env: { DEPUTY_CONFIG: file, DEPUTY_DEMO: '0', ACME_CRM_TOKEN: fake?.token ?? '' },
+    env: { DEPUTY_CONFIG: file, DEPUTY_DEMO: '0', ACME_CRM_TOKEN: fake?.token ?? '', ...opts.env },
   });
   if (kind === 'embedded') seedEmbedded(server);
   const sqlite = server.app.deputy.store.sqlite;

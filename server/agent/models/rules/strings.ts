@@ -16,16 +16,18 @@ export type { PromptId, Strings, Ticketish } from './strings-types.js';
 const date = (iso: string) => localDate(iso, 'en') ?? 'an unknown date';
 
 const EN_MENU =
-  'I can check the status of your tickets (for example "What\'s the status of ticket T-1001?"), list your tickets, tell you the contact details we have on file, update your phone number, open a new ticket, add a comment to a ticket, or pass you to a person from our team.';
+  'I can check the status of your tickets (for example "What\'s the status of my ticket?"), list your tickets, tell you the contact details we have on file, update your phone number, open a new ticket, add a comment to a ticket, or pass you to a person from our team.';
 
 export const EN: Strings = {
   prompts: {
-    ask_ticket_id: 'Which ticket do you mean? Please give me its number, like T-1001.',
+    ask_ticket_id:
+      'Which ticket do you mean? Please give me its number, as shown on the ticket or in our emails.',
     ask_phone: "What's the new phone number? Please include the country code, like +1 415 555 0132.",
     ask_subject: "Sure, I'll open a ticket for you. In a few words, what is it about?",
     ask_description: 'Thanks. Please describe the problem in a sentence or two, so our team has the details.',
     ask_email: 'What email address should our team use to reply to you?',
-    ask_comment_ticket: 'Which ticket should I add your comment to? Please give me its number, like T-1001.',
+    ask_comment_ticket:
+      'Which ticket should I add your comment to? Please give me its number, as shown on the ticket or in our emails.',
     ask_comment_body: 'What would you like me to add to the ticket?',
     ask_handoff: "I'll ask a person from our team to get back to you. What should I tell them?",
     offer_ticket: 'Would you like me to open a ticket so a person from our team can follow up?',
@@ -45,7 +47,7 @@ export const EN: Strings = {
   badEmail: "That doesn't look like an email address.",
   anythingElse: 'No problem. Is there anything else I can help with?',
   notFoundTicket: (id) =>
-    `I couldn't find ${id ? `ticket ${id}` : 'that ticket'} on your account. Please check the number (it looks like T-1001).`,
+    `I couldn't find ${id ? `ticket ${id}` : 'that ticket'} on your account. Please check the number (as shown on the ticket or in our emails).`,
   ticketStatus: (t) => {
     const reply = t.latest_reply ? ` The latest reply says: "${t.latest_reply}"` : '';
     return `Ticket ${t.ticket_id} ("${t.subject}") is **${t.status}**. It was opened on ${date(t.created_at)} and last updated on ${date(t.updated_at ?? t.created_at)}.${reply}`;
