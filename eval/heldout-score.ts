@@ -1,9 +1,9 @@
 import type { ChatMessage, ModelEvent, ToolSpec } from '../server/agent/model.js';
 import { promptIn } from '../server/agent/models/rules/dialogue.js';
-import { detectIntent } from '../server/agent/models/rules/intents.js';
+import { detectIntent, type IntentKind } from '../server/agent/models/rules/intents.js';
 import { stringsFor } from '../server/agent/models/rules/strings.js';
 import { RulesModel } from '../server/agent/models/rules.js';
-import { HELD_OUT_BY_LANG, type Lang, MID_FLOW } from './heldout-sets.js';
+import { FRESH_BY_LANG, HELD_OUT_BY_LANG, type Lang, MID_FLOW } from './heldout-sets.js';
 
 const TOOL_OF_FLOW: Record<string, string> = {
   ask_ticket_id: 'get_ticket_status',
@@ -26,11 +26,11 @@ const TOOLS: ToolSpec[] = Object.values(TOOL_OF_FLOW)
   }));
 
 /** Intent accuracy per language over the held-out phrasings of issue #14. */
-export async function heldOutByLanguage(): Promise<
-  Record<Lang, { ok: number; total: number; misses: string[] }>
-> {
+export async function heldOutByLanguage(
+  sets: Record<Lang, [string, IntentKind][]> = HELD_OUT_BY_LANG,
+): Promise<Record<Lang, { ok: number; total: number; misses: string[] }>> {
   const out = {} as Record<Lang, { ok: number; total: number; misses: string[] }>;
-  for (const [lang, set] of Object.entries(HELD_OUT_BY_LANG) as [Lang, (typeof HELD_OUT_BY_LANG)[Lang]][]) {
+  for (const [lang, set] of Object.entries(sets) as [Lang, [string, IntentKind][]][]) {
     const row = { ok: 0, total: set.length, misses: [] as string[] };
     for (const [text, want] of set) {
       const got = (await detectIntent(text, lang)).kind;
@@ -83,6 +83,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const langs = await heldOutByLanguage();
   for (const [lang, r] of Object.entries(langs)) {
     console.log(`${lang}: ${r.ok}/${r.total}`);
+    for (const m of r.misses) console.log(`   ✗ ${m}`);
+  }
+  const fresh = await heldOutByLanguage(FRESH_BY_LANG);
+  for (const [lang, r] of Object.entries(fresh)) {
+    console.log(`fresh ${lang}: ${r.ok}/${r.total}`);
     for (const m of r.misses) console.log(`   ✗ ${m}`);
   }
   const mid = await midFlowScore();

@@ -136,3 +136,60 @@ export const MID_FLOW: { awaiting: PromptId; opener: string; text: string; want:
     want: 'slot',
   },
 ];
+
+/**
+ * A second held-out set, written after the rules of issue #14 were finished and scored once,
+ * without tuning: how the rules do on wording nobody looked at while writing them.
+ */
+export const FRESH_BY_LANG: Record<Lang, [string, IntentKind][]> = {
+  en: [
+    ['is there an update on the zipper thing?', 'ticket_status'],
+    ['what name is on this account', 'contact'],
+    ['use 020 7946 0000 for me from now', 'update_phone'],
+    ['could someone from your team call me', 'human'],
+    ['the charger you sent does not work', 'create_ticket'],
+    ['list everything I have open', 'list_tickets'],
+    ['ta', 'thanks'],
+    ['write me a haiku about cats', 'out_of_scope'],
+  ],
+  es: [
+    ['¿en qué va mi reclamación del reembolso?', 'ticket_status'],
+    ['¿qué correo tienen registrado?', 'contact'],
+    ['he cambiado de móvil, el nuevo es +34 612 345 678', 'update_phone'],
+    ['prefiero hablar con un agente', 'human'],
+    ['el paquete llegó roto', 'create_ticket'],
+    ['¿qué tickets tengo abiertos?', 'list_tickets'],
+    ['vale, gracias', 'thanks'],
+    ['¿quién ganó el partido?', 'out_of_scope'],
+  ],
+  de: [
+    ['was ist aus meiner Reklamation geworden, gibt es einen neuen Stand?', 'ticket_status'],
+    ['welche E-Mail habt ihr von mir?', 'contact'],
+    ['bitte ändern Sie meine Handynummer auf +49 151 23456789', 'update_phone'],
+    ['kann ich mit einem Mitarbeiter sprechen?', 'human'],
+    ['das Paket kam beschädigt an', 'create_ticket'],
+    ['welche Tickets habe ich offen?', 'list_tickets'],
+    ['super, danke!', 'thanks'],
+    ['wie wird das Wetter morgen?', 'out_of_scope'],
+  ],
+  fr: [
+    ['où en est ma demande de remboursement ?', 'ticket_status'],
+    ['quelle adresse e-mail avez-vous ?', 'contact'],
+    ['mon numéro a changé, c’est le +33 6 12 34 56 78', 'update_phone'],
+    ['je préfère parler à un conseiller', 'human'],
+    ['le colis est arrivé cassé', 'create_ticket'],
+    ['quels tickets ai-je en cours ?', 'list_tickets'],
+    ['merci, c’est parfait', 'thanks'],
+    ['quelle heure est-il à Tokyo ?', 'out_of_scope'],
+  ],
+  ar: [
+    ['ما آخر مستجدات طلب الاسترداد؟', 'ticket_status'],
+    ['ما البريد الإلكتروني المسجل لدي؟', 'contact'],
+    ['غيّر رقم جوالي إلى +971 50 123 4567', 'update_phone'],
+    ['أفضل التحدث إلى موظف', 'human'],
+    ['وصل الطرد مكسورًا', 'create_ticket'],
+    ['ما هي تذاكري المفتوحة؟', 'list_tickets'],
+    ['شكرًا لك', 'thanks'],
+    ['من فاز بالمباراة؟', 'out_of_scope'],
+  ],
+};

@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { localSummary } from './confirm-text.js';
 import { CONFIRMATION_META_KEY, isConfirmationRequired, readConfirmation } from './confirmation.js';
 import type { ConfirmOutcome, TurnSink } from './loop.js';
 import { type LoopErrorCode, loopError } from './loop-errors.js';
@@ -60,7 +61,7 @@ async function runWrite(
   if (!request) return loopError('confirmation_malformed');
   const outcome: ConfirmOutcome = await ctx.sink.confirm({
     tool: name,
-    summary: request.summary,
+    summary: localSummary(name, args, request.summary, ctx.locale),
     expiresAt: request.expiresAt,
   });
   if (outcome === 'declined') return loopError('declined');

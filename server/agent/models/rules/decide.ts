@@ -176,7 +176,8 @@ async function startFlow(text: string, ctx: Ctx): Promise<Action> {
       : (needsAccount(ctx, 'get_ticket_status') ?? ask(ctx, 'ask_ticket_id'));
   }
   // A ticket id with no other clear request is a question about that ticket ("what about #1002").
-  if (ticketId && !ACTS_ON_TICKETS.has(intent.kind))
+  // A problem told about a named ticket ("the damaged order, it's #1001") asks about that ticket.
+  if (ticketId && (!ACTS_ON_TICKETS.has(intent.kind) || intent.by === 'problem'))
     return readTool(ctx, 'get_ticket_status', { ticket_id: ticketId });
   switch (intent.kind) {
     case 'secrets':
@@ -219,8 +220,11 @@ async function startFlow(text: string, ctx: Ctx): Promise<Action> {
     case 'human': {
       if (!ctx.has('create_ticket')) return noTool(ctx);
       // "Transfer me and also close my tickets" (P7): a request that says more is what the team reads.
+      // Details, not just a longer way of asking ("this bot is useless, get me a human").
       const saysMore =
-        /\b(and|also|because|about|regarding)\b|[:.;]\s*\S/i.test(text) || text.split(/\s+/).length >= 10;
+        /\b(also|because|about|regarding|so that|and (then )?(close|cancel|change|tell|ask|update))\b|[:;]\s*\S/i.test(
+          text,
+        );
       return saysMore ? handoff(ctx, text) : ask(ctx, 'ask_handoff');
     }
     case 'out_of_scope':

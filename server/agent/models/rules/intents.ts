@@ -2,6 +2,7 @@ import { intentClassifier } from './classifier.js';
 import { fold } from './fold.js';
 import { CANCEL, LEXICON, NO, YES } from './lexicon.js';
 import { normalize } from './normalize.js';
+import { looksLikePhone } from './slots.js';
 
 export type IntentKind =
   | 'greeting'
@@ -21,7 +22,7 @@ export type IntentKind =
 export interface Intent {
   kind: IntentKind;
   /** Which stage decided: a high-precision rule, the classifier, or neither (out of scope). */
-  by: 'rule' | 'classifier' | 'fallback';
+  by: 'rule' | 'problem' | 'classifier' | 'fallback';
 }
 
 /**
@@ -55,16 +56,39 @@ const RULES: readonly [IntentKind, RegExp][] = [
   ],
   [
     'ticket_status',
-    /\b(ticket|case|request|complaint)\b.{0,40}\b(status|where|update|progress|news|happening)\b|\b(get|got|been|is|was|it)\b.{0,6}\b(sorted|resolved|solved|fixed|handled)\b|\b(status|progress|news|update) (of|on|for)\b.{0,20}\b(ticket|case|request|complaint)\b|\bt-?\d{1,10}\b/,
+    /\b(ticket|case|request|complaint)\b.{0,40}\b(status|where|update|progress|news|happening)\b|\b(get|got|been|is|was|it)\b.{0,6}\b(sorted|resolved|solved|fixed|handled)\b|\b(any|an) (update|news|progress) (on|about|regarding)\b|\b(status|progress|news|update) (of|on|for)\b.{0,20}\b(ticket|case|request|complaint)\b|\bt-?\d{1,10}\b/,
   ],
   [
     'contact',
-    /\bwho am i\b|\b(signed|logged) in as\b|\bwhich account\b.{0,20}\b(signed|logged|am i)\b|\b(what|which)\b.{0,30}\b(e-?mail|phone|number|contact|address|details)\b.{0,30}\b(have|on file|for me|my|registered)\b|\bmy (contact )?(details|e-?mail|email address|phone number|contact info)\b/,
+    /\bwho am i\b|\b(signed|logged) in as\b|\bwhich account\b.{0,20}\b(signed|logged|am i)\b|\b(what|which)\b.{0,30}\b(name|e-?mail|phone|number|contact|address|details)\b.{0,30}\b(have|on file|for me|my|registered|on (this|my) account)\b|\bmy (contact )?(details|e-?mail|email address|phone number|contact info)\b/,
   ],
-  ['thanks', /^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome)\b/],
+  [
+    'thanks',
+    /^\s*((ok|okay|great|super|perfect|vale|genial|gut|parfait|d'accord)[,!.\s]+)?(thanks|thank you|thx|ty|ta|cheers|perfect|awesome)\b/,
+  ],
   ['bye', /^\s*(bye|goodbye|see you|that'?s all|nothing else|no,? that'?s it)\b/],
   ['greeting', /^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening))\b[\s!.,]*(there)?[\s!.,]*$/],
   ['help', /\b(what can you do|help me|what do you do|options|menu)\b|^\s*help\b/],
+];
+
+const CHANGED =
+  /\b(new|changed|switched|nuevo|nueva|cambiado|cambie|neue|neuen|geandert|nouveau|nouvelle|change)\b|(جديد|تغير|غيرت)/;
+
+/** Each intent's wordings in the other languages as one pattern: one scan instead of four. */
+const OTHER_LANGUAGES = new Map(
+  Object.entries(LEXICON).map(([kind, list]) => [
+    kind,
+    new RegExp(list.map((r) => `(?:${r.source})`).join('|')),
+  ]),
+);
+
+/** A problem reported in so many words ("my package showed up broken", "me cobraron dos veces"). */
+const PROBLEM: readonly RegExp[] = [
+  /\b(broken|damaged|cracked|defective|faulty|never (arrived|came|showed up)|didn'?t (arrive|come)|(doesn'?t|does not|isn'?t|not) work(ing)?|(charged|billed) (twice|two times|double)|wrong (item|size|colou?r|order|amount))\b/,
+  /\b(roto|rota|danado|danada|defectuoso|no (ha )?llegado|no funciona|me (cobraron|han cobrado) dos veces)\b/,
+  /\b(kaputt|beschadigt|defekt|nicht angekommen|funktioniert nicht|doppelt (berechnet|abgebucht))\b/,
+  /\b(casse|cassee|endommage|endommagee|defectueux|jamais arrive|pas arrive|ne fonctionne pas|ne marche pas|facture deux fois|debite deux fois)\b/,
+  /(مكسور|تالف|معطل|لم يصل|لا يعمل|خصم مرتين)/,
 ];
 
 /**
@@ -76,7 +100,7 @@ export function ruleIntent(text: string): IntentKind | null {
   const en = fold(normalize(text));
   const t = fold(text);
   for (const [kind, re] of RULES) {
-    if (re.test(en) || LEXICON[kind]?.some((l) => l.test(t))) return kind;
+    if (re.test(en) || OTHER_LANGUAGES.get(kind)?.test(t)) return kind;
   }
   return null;
 }
@@ -89,6 +113,11 @@ export function ruleIntent(text: string): IntentKind | null {
 export async function detectIntent(text: string, locale = 'en'): Promise<Intent> {
   const rule = ruleIntent(text);
   if (rule) return { kind: rule, by: 'rule' };
+  // A phone number given with a word of change, in any language, is a new number.
+  if (looksLikePhone(text) && CHANGED.test(fold(text))) return { kind: 'update_phone', by: 'rule' };
+  // A problem told without asking for anything is what a ticket is for.
+  const folded = fold(text);
+  if (PROBLEM.some((re) => re.test(folded))) return { kind: 'create_ticket', by: 'problem' };
   if (!locale.toLowerCase().startsWith('en') && !looksEnglish(text))
     return { kind: 'out_of_scope', by: 'fallback' };
   const guess = await (await intentClassifier()).classify(normalize(text));

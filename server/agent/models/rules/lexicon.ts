@@ -43,8 +43,8 @@ export const LEXICON: Partial<Record<IntentKind, readonly RegExp[]>> = {
     /(تذاكري|طلباتي|شكاواي)/,
   ],
   ticket_status: [
-    /\b(ticket|caso|incidencia|solicitud|reclamacion|problema|pedido)\b.{0,40}\b(estado|novedad(es)?|como va|avance|progreso)\b|\b(estado|novedad(es)?|noticias) (de|del|sobre|con|en)\b/,
-    /\b(ticket|fall|anfrage|beschwerde|problem|bestellung)\b.{0,40}\b(status|stand|neuigkeiten|neues|fortschritt)\b|\b(status|stand|neuigkeiten|neues) (von|vom|zu|zum|zur|meines|meiner|bei|uber)\b/,
+    /\b(ticket|caso|incidencia|solicitud|reclamacion|problema|pedido)\b.{0,40}\b(estado|novedad(es)?|como va|avance|progreso)\b|\b(estado|novedad(es)?|noticias) (de|del|sobre|con|en)\b|\b(en que|como) va\b/,
+    /\b(ticket|fall|anfrage|beschwerde|problem|bestellung)\b.{0,40}\b(status|stand|neuigkeiten|neues|fortschritt)\b|\b(status|stand|neuigkeiten|neues) (von|vom|zu|zum|zur|meines|meiner|bei|uber)\b|\b(neuen|aktuellen) stand\b|\bwas ist aus\b.{0,40}\bgeworden\b/,
     /\b(ticket|dossier|demande|reclamation|probleme|commande)\b.{0,40}\b(statut|etat|nouvelles?|avancement)\b|\b(statut|etat|du nouveau|des nouvelles|ou en est)\b.{0,30}\b(ticket|dossier|demande|probleme|commande|de|du|sur)\b/,
     /(حاله|وضع|جديد|مستجدات|اخبار|تحديث).{0,30}(تذكره|طلب|شكوي|مشكله)|(تذكره|طلب|مشكله).{0,30}(حاله|وضع|جديد|مستجدات)/,
   ],
@@ -52,9 +52,12 @@ export const LEXICON: Partial<Record<IntentKind, readonly RegExp[]>> = {
     /\b(datos de contacto|mis datos|mi (correo|email|telefono)|que (correo|email|telefono|numero|datos) tienen|con (que|cual) cuenta|quien soy|sesion iniciada como|iniciado sesion)\b/,
     /\b(kontaktdaten|meine daten|meine (e-?mail|telefonnummer)|welche (e-?mail|telefonnummer|nummer|daten)|als wer bin ich|angemeldet als|welchem konto|wer bin ich)\b/,
     /\b(coordonnees|mes informations|mon (e-?mail|adresse|numero)|quel(le)? (e-?mail|adresse|numero)|quel compte|suis-je connecte|connecte en tant que|qui suis-je)\b/,
-    /(بيانات الاتصال|معلومات الاتصال|بياناتي|بريدي|ايميلي|اي حساب|من انا|رقمي المسجل)/,
+    /(بيانات الاتصال|معلومات الاتصال|بياناتي|بريدي|ايميلي|اي حساب|من انا|رقمي المسجل|(البريد الالكتروني|رقم الهاتف|الاسم) المسجل)/,
   ],
-  thanks: [/^\s*(gracias|muchas gracias|mil gracias|danke|vielen dank|dankeschon|merci|شكرا|مشكور|متشكر)/],
+  thanks: [
+    /^\s*((vale|ok|genial|super|perfecto|gut|prima|parfait|d'accord)[,!.\s]+)?(gracias|muchas gracias|mil gracias|danke|vielen dank|dankeschon|merci)\b/,
+    /^\s*(شكرا|مشكور|متشكر)/,
+  ],
   bye: [
     /^\s*(adios|hasta luego|hasta pronto|chao|eso es todo|tschuss|auf wiedersehen|bis bald|au revoir|a bientot|bonne journee|c'est tout|مع السلامه|وداعا|الي اللقاء)/,
   ],
