@@ -165,7 +165,9 @@ describe('console security (docs/threat-model.md C1–C6, T4)', () => {
     expect((await sam.call('GET', '/console/api/me')).status).toBe(401);
     const token = sam.cookie.split('=')[1] ?? '';
     const idHash = createHash('sha256').update(token).digest('base64url');
-    expect(await db().selectFrom('operator_sessions').where('id_hash', '=', idHash).selectAll().execute()).toEqual([]);
+    expect(
+      await db().selectFrom('operator_sessions').where('id_hash', '=', idHash).selectAll().execute(),
+    ).toEqual([]);
   });
 
   it('checks the session and the Origin before the console WebSocket upgrade (C1, C3)', async () => {
