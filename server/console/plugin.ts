@@ -98,7 +98,15 @@ export async function consoleRoutes(
   opts: { parts: ReturnType<typeof buildConsole>; config: Config; customers: CustomerReaderDeps },
 ): Promise<void> {
   const { parts, config } = opts;
-  if (config.demo) await ensureDemoOperator(parts.operators, app.log);
+  if (config.demo) {
+    await ensureDemoOperator(parts.operators, app.log);
+    app.addHook('onListen', async () => {
+      app.log.info(
+        { console: `${app.deputy.selfUrl()}/console` },
+        `Operator console: ${app.deputy.selfUrl()}/console (demo sign-in: ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password})`,
+      );
+    });
+  }
   await consoleApi(app, {
     operators: parts.operators,
     sessions: parts.sessions,
