@@ -61,25 +61,27 @@ export function Inbox(props: {
           </button>
         ))}
       </div>
-      <ul id="conversation-list" role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {shown.length === 0 && <li class="empty">Nothing here.</li>}
-        {shown.map((c) => (
-          <li key={c.id}>
-            <button
-              type="button"
-              class={c.id === props.selected ? 'item selected' : 'item'}
-              aria-current={c.id === props.selected ? 'true' : undefined}
-              onClick={() => props.onSelect(c.id)}
-            >
-              <span class="name">{c.customer}</span>
-              <span class="sub">
-                {c.status === 'resolved' ? 'Resolved' : OWNER[c.owner] || c.operatorName}
-                {c.owner === 'queue' && c.queuedAt ? ` · waiting ${waited(c.queuedAt, now)}` : ''}
-              </span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <div id="conversation-list" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        <ul>
+          {shown.length === 0 && <li class="empty">Nothing here.</li>}
+          {shown.map((c) => (
+            <li key={c.id}>
+              <button
+                type="button"
+                class={c.id === props.selected ? 'item selected' : 'item'}
+                aria-current={c.id === props.selected ? 'true' : undefined}
+                onClick={() => props.onSelect(c.id)}
+              >
+                <span class="name">{c.customer}</span>
+                <span class="sub">
+                  {c.status === 'resolved' ? 'Resolved' : OWNER[c.owner] || c.operatorName}
+                  {c.owner === 'queue' && c.queuedAt ? ` · waiting ${waited(c.queuedAt, now)}` : ''}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
     </nav>
   );
 }

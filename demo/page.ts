@@ -91,6 +91,7 @@ export function renderDemoPage(opts: DemoPageOptions): string {
         <a href="#shop">Shop</a>
         <a href="#help">Order help</a>
         <a href="#about">About</a>
+        <a href="/console" target="_blank" rel="noopener">Operator console</a>
       </nav>
       <div class="account">
         <span class="signed-in">Signed in as <strong>${escapeHtml(PEOPLE[opts.as])}</strong></span>

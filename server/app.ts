@@ -136,7 +136,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     : (getToken: () => Promise<string>) => new InProcessTransport(getToken, mcpOptions);
 
   const conversations = new ConversationStore(deps.store.db);
-  const people = buildConsole({ store: deps.store, config, hub, conversations, log: app.log });
+  const people = buildConsole({
+    store: deps.store,
+    config,
+    hub,
+    conversations,
+    log: app.log,
+    registry: metrics.registry,
+  });
   await app.register(gatewayRoutes, {
     sites: config.sites,
     visitorAudience: config.visitorAudience,

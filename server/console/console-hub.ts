@@ -39,6 +39,11 @@ export class ConsoleHub {
     return new Set([...(this.#bySite.get(siteId) ?? [])].map((c) => c.operator.id)).size;
   }
 
+  /** Distinct operators online on this node, all sites. */
+  onlineTotal(): number {
+    return new Set([...this.#bySite.values()].flatMap((set) => [...set].map((c) => c.operator.id))).size;
+  }
+
   publish(siteId: string, frame: ConsoleServerFrame): void {
     for (const c of this.#bySite.get(siteId) ?? []) {
       try {

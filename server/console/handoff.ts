@@ -15,6 +15,7 @@ import type { ConsoleHub } from './console-hub.js';
 import type { NoteStore } from './notes.js';
 import { withinOfficeHours } from './office-hours.js';
 import type { OwnershipStore } from './ownership.js';
+import { withRequestHuman } from './request-human.js';
 import { handoffSummary } from './summary.js';
 
 export interface HandoffDeps {
@@ -69,7 +70,7 @@ export class Handoff implements TurnGuard {
    */
   guardModel(model: Model, conversationId: string): Model {
     const self = this;
-    return {
+    const guarded: Model = {
       name: model.name,
       async *step(req, signal) {
         if (!(await self.canBotAnswer(conversationId))) {
@@ -79,6 +80,7 @@ export class Handoff implements TurnGuard {
         yield* model.step(req, signal);
       },
     };
+    return withRequestHuman(guarded, (reason) => this.request(conversationId, 'model_requested', reason));
   }
 
   async beforeTurn(conversationId: string, visitorText: string): Promise<boolean> {
@@ -133,11 +135,11 @@ export class Handoff implements TurnGuard {
    * Bot → queue: the summary is stored as a private note, the visitor is told (expected wait, or
    * that nobody is available), the consoles are notified. A second request while queued is a no-op.
    */
-  async request(conversationId: string, reason: string): Promise<void> {
+  async request(conversationId: string, reason: string, detail = ''): Promise<void> {
     if (!(await this.deps.ownership.enqueue(conversationId, reason))) return;
     const c = await this.deps.ownership.get(conversationId);
     if (!c) return;
-    const summary = await handoffSummary(this.deps.db, conversationId, reason);
+    const summary = await handoffSummary(this.deps.db, conversationId, reason, detail);
     await this.deps.notes.add(conversationId, 'summary', 'Deputy', summary);
     const status: StatusEvent = this.available(c.siteId)
       ? `queued:${await this.#expectedWait(c.siteId)}`

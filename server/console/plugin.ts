@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { ServerFrame } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import { projectRoot } from '../paths.js';
@@ -10,6 +11,7 @@ import type { Store } from '../store/db.js';
 import { ConsoleHub } from './console-hub.js';
 import type { CustomerReaderDeps } from './customer.js';
 import { Handoff } from './handoff.js';
+import { handoffMetrics } from './metrics.js';
 import { NoteStore, OperatorAudit } from './notes.js';
 import { OperatorStore } from './operators.js';
 import { OwnershipStore } from './ownership.js';
@@ -43,6 +45,7 @@ export function buildConsole(deps: {
   hub: TappedHub;
   conversations: ConversationStore;
   log: FastifyBaseLogger;
+  registry: Registry;
 }): ConsoleParts & { operators: OperatorStore; sessions: SessionStore } {
   const db = deps.store.db;
   const operators = new OperatorStore(db);
@@ -61,7 +64,22 @@ export function buildConsole(deps: {
     log: deps.log,
     announce: (id, event) => service?.announce(id, event) ?? Promise.resolve(),
   });
+  const { firstReplySeconds } = handoffMetrics(deps.registry, {
+    queueLength: async () =>
+      Number(
+        (
+          await db
+            .selectFrom('conversations')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('owner', '=', 'queue')
+            .where('status', '=', 'open')
+            .executeTakeFirst()
+        )?.n ?? 0,
+      ),
+    operatorsOnline: () => consoles.onlineTotal(),
+  });
   service = new ConsoleService({
+    firstReply: (s) => firstReplySeconds.observe(s),
     db,
     operators,
     ownership,
@@ -98,7 +116,15 @@ export async function consoleRoutes(
   opts: { parts: ReturnType<typeof buildConsole>; config: Config; customers: CustomerReaderDeps },
 ): Promise<void> {
   const { parts, config } = opts;
-  if (config.demo) await ensureDemoOperator(parts.operators, app.log);
+  if (config.demo) {
+    await ensureDemoOperator(parts.operators, app.log);
+    app.addHook('onListen', async () => {
+      app.log.info(
+        { console: `${app.deputy.selfUrl()}/console` },
+        `Operator console: ${app.deputy.selfUrl()}/console (demo sign-in: ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password})`,
+      );
+    });
+  }
   await consoleApi(app, {
     operators: parts.operators,
     sessions: parts.sessions,

@@ -30,7 +30,7 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleRouteDeps): 
     const body = SignInBody.safeParse(req.body);
     if (!body.success) return refuse(reply, 'console_bad_request');
     const { email, password } = body.data;
-    const wait = deps.limiter.attempt(req.ip, email);
+    const wait = deps.limiter.blocked(req.ip, email);
     if (wait !== null) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
       return refuse(reply, 'signin_rate_limited', { retryAfterMs: wait });
@@ -43,6 +43,7 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleRouteDeps): 
       if (ok && a && !match) match = a;
     }
     if (!match) {
+      deps.limiter.failed(req.ip, email);
       req.log.info({ email: maskEmail(email) }, 'console sign-in refused');
       return refuse(reply, 'signin_failed');
     }

@@ -20,6 +20,8 @@ export interface ConsoleServiceDeps {
   hub: ConversationHub;
   consoles: ConsoleHub;
   handoff: Handoff;
+  /** Time to first human reply (seconds since the conversation was queued). */
+  firstReply?(seconds: number): void;
 }
 
 export type ActionResult =
@@ -149,6 +151,7 @@ export class ConsoleService {
       await this.#audit(op, 'reply', id, 'not_owner');
       return { ok: false, code: 'console_not_owner' };
     }
+    if (c.queuedAt) await this.#firstReply(id, c.queuedAt);
     const { message } = await this.d.conversations.append(id, { role: 'operator', text, author: op.name });
     this.d.hub.broadcast(id, messageFrame(message));
     await this.#audit(op, 'reply', id, 'ok');
@@ -167,6 +170,17 @@ export class ConsoleService {
     const c = await this.d.ownership.get(id);
     if (c && c.owner !== 'bot')
       this.d.consoles.publish(c.siteId, { type: 'typing', conversationId: id, who: 'visitor', on });
+  }
+
+  async #firstReply(id: string, queuedAt: string): Promise<void> {
+    const earlier = await this.d.db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', id)
+      .where('role', '=', 'operator')
+      .where('created_at', '>=', queuedAt)
+      .executeTakeFirst();
+    if (!earlier) this.d.firstReply?.((Date.now() - Date.parse(queuedAt)) / 1000);
   }
 
   audit(op: Operator, action: string, id: string, outcome: string): Promise<void> {

@@ -17,6 +17,8 @@ function hash(token: string): string {
  * random token; the database keeps only its hash and the session's CSRF token.
  */
 export class SessionStore {
+  readonly #onDestroy = new Set<(token: string) => void>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly operators: OperatorStore,
@@ -61,6 +63,13 @@ export class SessionStore {
 
   async destroy(token: string): Promise<void> {
     await this.db.deleteFrom('operator_sessions').where('id_hash', '=', hash(token)).execute();
+    for (const fn of this.#onDestroy) fn(token);
+  }
+
+  /** Called with the token of every session ended here (sign-out, expiry): open consoles close (C6). */
+  onDestroy(fn: (token: string) => void): () => void {
+    this.#onDestroy.add(fn);
+    return () => this.#onDestroy.delete(fn);
   }
 }
 

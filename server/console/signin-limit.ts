@@ -1,6 +1,7 @@
 /**
- * Sign-in attempts per address and per account (C2): a fixed window each. A guesser spread over many
- * addresses still hits the account's limit; one address trying many accounts hits its own.
+ * Failed sign-ins per address and per account (C2), in a fixed window each. A guesser spread over
+ * many addresses still hits the account's limit; one address trying many accounts hits its own.
+ * Only failures count, so a team signing in from one office address is never locked out by itself.
  */
 export class SignInLimiter {
   readonly #hits = new Map<string, { count: number; resetAt: number }>();
@@ -12,15 +13,27 @@ export class SignInLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts an attempt; returns how long to wait when either limit is spent, else null. */
-  attempt(address: string, email: string): number | null {
-    const a = this.#take(`ip:${address}`, this.perAddress);
-    const b = this.#take(`acct:${email.toLowerCase()}`, this.perAccount);
-    const wait = Math.max(a ?? 0, b ?? 0);
-    return a === null && b === null ? null : wait;
+  /** How long to wait when either limit is spent (checked before any password work), else null. */
+  blocked(address: string, email: string): number | null {
+    const t = this.now();
+    const wait = (key: string, limit: number) => {
+      const hit = this.#hits.get(key);
+      return hit && hit.resetAt > t && hit.count >= limit ? hit.resetAt - t : 0;
+    };
+    const w = Math.max(
+      wait(`ip:${address}`, this.perAddress),
+      wait(`acct:${email.toLowerCase()}`, this.perAccount),
+    );
+    return w > 0 ? w : null;
   }
 
-  #take(key: string, limit: number): number | null {
+  /** Counts a failed attempt against the address and the account. */
+  failed(address: string, email: string): void {
+    this.#count(`ip:${address}`);
+    this.#count(`acct:${email.toLowerCase()}`);
+  }
+
+  #count(key: string): void {
     const t = this.now();
     if (this.#hits.size > 50_000) this.#sweep(t);
     let hit = this.#hits.get(key);
@@ -29,7 +42,6 @@ export class SignInLimiter {
       this.#hits.set(key, hit);
     }
     hit.count++;
-    return hit.count > limit ? hit.resetAt - t : null;
   }
 
   #sweep(t: number): void {

@@ -30,17 +30,23 @@ export async function consoleSocket(
     maxPayload: MAX_CONSOLE_FRAME,
     perMessageDeflate: false,
   });
-  app.addHook('onClose', async () => {
+  // Before the HTTP server closes (it would wait for these upgraded sockets otherwise).
+  app.addHook('preClose', async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));
   });
 
   app.get('/console/ws', async (req, reply) => {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') return refuse(reply, 'console_bad_request');
-    if (!req.headers.origin || !sameOrigin(req)) return refuse(reply, 'console_csrf');
+    // A refused upgrade's socket is ours to end: nothing else will, and close() would wait for it.
+    const deny = (code: 'console_csrf' | 'console_unauthorized') => {
+      reply.raw.once('finish', () => req.raw.socket.destroy());
+      return refuse(reply.header('connection', 'close'), code);
+    };
+    if (!req.headers.origin || !sameOrigin(req)) return deny('console_csrf');
     const token = readCookie(req.headers.cookie);
     const session = await deps.sessions.verify(token);
-    if (!session || !token) return refuse(reply, 'console_unauthorized');
+    if (!session || !token) return deny('console_unauthorized');
     reply.hijack();
     wss.handleUpgrade(req.raw, req.raw.socket, Buffer.alloc(0), (socket) => {
       const client: ConsoleClient = {
@@ -68,6 +74,9 @@ function serve(
     operator: client.operator,
     online: deps.consoles.online(client.operator.siteId),
   });
+  const ended = deps.sessions.onDestroy((t) => {
+    if (t === token) socket.close(4401, 'console_unauthorized');
+  });
   const recheck = setInterval(() => {
     deps.sessions.verify(token).then(
       (s) => {
@@ -79,6 +88,7 @@ function serve(
   socket.on('error', () => {});
   socket.on('close', () => {
     clearInterval(recheck);
+    ended();
     leave();
   });
   socket.on('message', (data, isBinary) => {

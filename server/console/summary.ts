@@ -6,6 +6,7 @@ const REASONS: Record<string, string> = {
   visitor_asked: 'The visitor asked for a person.',
   agent_failed: 'The assistant could not help twice in a row.',
   model_outage: 'The assistant was unavailable (model outage).',
+  model_requested: 'The assistant asked for a person.',
 };
 
 /**
@@ -17,6 +18,7 @@ export async function handoffSummary(
   db: Kysely<Database>,
   conversationId: string,
   reason: string,
+  detail = '',
 ): Promise<string> {
   const asked = await db
     .selectFrom('messages')
@@ -39,7 +41,8 @@ export async function handoffSummary(
   );
   const line = (c: { tool: string; args: string }) => `${c.tool} ${c.args === '{}' ? '' : c.args}`.trim();
   return [
-    `Why: ${REASONS[reason] ?? reason}`,
+    // The model's own words are data: masked and bounded like the visitor's.
+    `Why: ${REASONS[reason] ?? reason}${detail ? ` (“${maskText(detail).slice(0, 200)}”)` : ''}`,
     `Asked: ${
       asked
         .reverse()

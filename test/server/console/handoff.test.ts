@@ -89,6 +89,10 @@ describe('handoff to a person', () => {
       .where('conversation_id', '=', conversationId)
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['take_over', 'reply', 'note', 'hand_back']);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/deputy_handoff_first_reply_seconds_count 1\b/);
+    expect(metrics).toMatch(/deputy_operators_online 1\b/);
+    expect(metrics).toMatch(/deputy_handoff_queue_length 0\b/);
     alice.close();
     live.ws.close();
   });
