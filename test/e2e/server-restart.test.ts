@@ -1,51 +1,51 @@
-// Issue 5 + docs/architecture.md §1.4: the server restarts mid-conversation; the widget says so, reconnects to the
-// new process on the same database, delivers what was typed meanwhile, and loses or repeats nothing.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
-import { ask, hasChromium, launch, widget } from './browser.js';
+// The server restarts mid-conversation (docs/architecture.md §9): the widget says so, reconnects to
+// the new process on the same database, delivers what was typed meanwhile, and loses or repeats
+// nothing, in every engine.
+import { expect, it } from 'vitest';
+import { startServer } from '../helpers/server.js';
+import { describeEngines } from './engines.js';
+import { ask, INPUT, LAUNCHER, openChat, REPLY, rows, textOf, until } from './widget-page.js';
 
-const rows = (page: Page, selector: string) =>
-  page
-    .locator('deputy-chat')
-    .locator(selector)
-    .evaluateAll((els) => els.map((e) => e.querySelector('[dir="auto"]')?.textContent?.trim() ?? ''));
-
-describe.skipIf(!hasChromium)('server restart mid-conversation', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    removeDataDir(server.dataDir);
-  });
-
+describeEngines('server restart mid-conversation', (run) => {
   it('reconnects, delivers the message typed while down exactly once, and keeps the history', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/?as=alice`);
-    const w = widget(page);
-    await w.launcher.click();
+    const page = await run.engine.newPage();
+    await openChat(page, `${run.server.url}/?as=alice`);
     await ask(page, "What's the status of ticket T-1001?");
 
-    const { dataDir, port } = server;
-    await server.close(); // sockets are closed with 1012
-    const status = page.locator('deputy-chat').locator('.status');
-    await expect.poll(() => status.textContent(), { timeout: 5_000 }).toBe('Reconnecting…');
+    const { dataDir, port } = run.server;
+    await run.server.close(); // sockets are closed with 1012
+    await until(
+      page,
+      'the reconnecting status',
+      () => textOf(page, '.status'),
+      (t) => t === 'Reconnecting…',
+      5_000,
+    );
 
-    await w.input.fill("What's the status of ticket T-1002?");
-    await w.input.press('Enter');
-    await expect.poll(() => rows(page, '.row.pending')).toEqual(["What's the status of ticket T-1002?"]);
+    await page.fill(INPUT, "What's the status of ticket T-1002?");
+    await page.press('Enter');
+    await until(
+      page,
+      'a pending row',
+      () => rows(page, '.row.pending'),
+      (r) => r.length === 1 && r[0] === "What's the status of ticket T-1002?",
+    );
 
-    server = await startServer({ dataDir, port });
+    run.server = await startServer({ dataDir, port });
     // Backoff with jitter while the port was closed: up to ~8 s before the next attempt.
-    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('');
-    await expect
-      .poll(() => rows(page, '.row.assistant:not(.greeting):not(.streaming)'), { timeout: 15_000 })
-      .toHaveLength(2);
+    await until(
+      page,
+      'the status cleared',
+      () => textOf(page, '.status'),
+      (t) => t === '',
+      30_000,
+    );
+    await until(
+      page,
+      'two replies',
+      () => rows(page, REPLY),
+      (r) => r.length === 2,
+    );
     expect((await rows(page, '.row.assistant:not(.greeting)'))[1]).toMatch(/solved|T-1002/i);
 
     const expected = ["What's the status of ticket T-1001?", "What's the status of ticket T-1002?"];
@@ -60,10 +60,15 @@ describe.skipIf(!hasChromium)('server restart mid-conversation', () => {
           JSON.stringify({ conversationId: saved.conversationId, lastSeq: 0, messages: [], outbox: [] }),
         );
       }
-    });
+    }, null);
     await page.reload();
-    await widget(page).launcher.click();
-    await expect.poll(() => rows(page, '.row.visitor')).toEqual(expected);
+    await page.click(LAUNCHER);
+    await until(
+      page,
+      'the replayed history',
+      () => rows(page, '.row.visitor'),
+      (r) => r.join('|') === expected.join('|'),
+    );
     expect(await rows(page, '.row.assistant:not(.greeting)')).toHaveLength(2);
     await page.close();
   }, 60_000);

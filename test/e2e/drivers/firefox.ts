@@ -44,6 +44,9 @@ export async function launchFirefox(executablePath = FIREFOX_PATH): Promise<Engi
             // classic scrollbar would take 12 px of a 390 px viewport.
             'widget.gtk.overlay-scrollbars.enabled': true,
             'ui.useOverlayScrollbars': 1,
+            // Cases step back and forth to a data: page standing in for another site; Firefox would
+            // block the history step into it as a content-initiated data: navigation.
+            'security.data_uri.block_toplevel_data_uri_navigations': false,
           },
         }),
       ).then((b) => {
@@ -102,6 +105,20 @@ async function openPage(browser: Browser, opts: PageOptions): Promise<E2EPage> {
       (el) => el !== null,
       10_000,
     ) as Promise<ElementHandle<Element>>;
+  // puppeteer's goBack/goForward wait for a navigation event that a page restored from Firefox's
+  // back/forward cache never sends (the test hangs): step through history and wait for the document.
+  const traverse = async (delta: number) => {
+    const where = () => page.evaluate(() => `${document.readyState} ${location.href}`);
+    const from = await where();
+    await page.evaluate((d) => setTimeout(() => history.go(d), 0), delta);
+    await pollUntil(
+      { engine: 'firefox' },
+      `history.go(${delta}) from ${from}`,
+      where,
+      (now) => now !== from && now.startsWith('complete '),
+      15_000,
+    );
+  };
   const remember = (res: HTTPResponse | null) => {
     headers = res ? res.headers() : null;
   };
@@ -109,9 +126,10 @@ async function openPage(browser: Browser, opts: PageOptions): Promise<E2EPage> {
     engine: 'firefox',
     goto: (url) => call(`goto ${url}`, async () => remember(await page.goto(url))),
     reload: () => call('reload', async () => remember(await page.reload())),
-    back: () => call('back', async () => void (await page.goBack())),
-    forward: () => call('forward', async () => void (await page.goForward())),
-    url: () => call('url', async () => page.url()),
+    back: () => call('back', () => traverse(-1)),
+    forward: () => call('forward', () => traverse(1)),
+    // page.url() misses history steps over BiDi; the document knows where it is.
+    url: () => call('url', () => page.evaluate(() => location.href)),
     click: (target) => call(`click ${describeTarget(target)}`, async () => (await element(target)).click()),
     async fill(target, text) {
       await api.click(target);
