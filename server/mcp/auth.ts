@@ -30,13 +30,13 @@ export interface McpVerifierOptions {
 const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const SITE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
-/** MCP tokens live at most five minutes (DESIGN §3), plus a little clock skew. */
+/** MCP tokens live at most five minutes (docs/architecture.md §3), plus a little clock skew. */
 const MAX_LIFETIME_S = 300 + 5;
 
 /**
- * Verifies MCP access tokens (DESIGN §3): EdDSA only, typ at+jwt, issuer, audience = this server's
+ * Verifies MCP access tokens (docs/architecture.md §3): EdDSA only, typ at+jwt, issuer, audience = this server's
  * canonical URL, exp, jti. Header `kid`/`jku` never cause a fetch: only the configured keys are used
- * (A11). A verified token's claims are cached for its lifetime (DESIGN §7).
+ * (A11). A verified token's claims are cached for its lifetime (docs/architecture.md §7).
  */
 export class McpTokenVerifier {
   readonly #keys: ReturnType<typeof createLocalJWKSet>;

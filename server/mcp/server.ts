@@ -40,7 +40,7 @@ const TOOL_BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 
 /**
  * JSON Schemas are derived once per zod schema and `tools/list` answers once per caller shape, so a
- * per-request server costs two handler registrations (DESIGN §7: ≥ 2× the SDK's reference pattern).
+ * per-request server costs two handler registrations (docs/architecture.md §7: ≥ 2× the SDK's reference pattern).
  */
 const jsonSchemas = new WeakMap<z.ZodObject, Tool['inputSchema']>();
 function jsonSchema(schema: z.ZodObject, strategy: 'input' | 'output'): Tool['inputSchema'] {
@@ -53,7 +53,7 @@ function jsonSchema(schema: z.ZodObject, strategy: 'input' | 'output'): Tool['in
 }
 
 const listings = new Map<string, Tool[]>();
-/** The tools a caller may see: only those its scopes allow, with the schemas of its kind (DESIGN §4). */
+/** The tools a caller may see: only those its scopes allow, with the schemas of its kind (docs/architecture.md §4). */
 export function toolsFor(caller: Pick<McpCaller, 'scopes' | 'staff' | 'anonymous'>): Tool[] {
   const kind = caller.staff ? 'staff' : caller.anonymous ? 'anonymous' : 'visitor';
   const key = `${kind}|${caller.scopes.join(' ')}`;
@@ -75,7 +75,7 @@ export function toolsFor(caller: Pick<McpCaller, 'scopes' | 'staff' | 'anonymous
 /**
  * Builds the MCP server for one request and one caller. `tools/list` shows only what the caller's
  * scopes allow; `tools/call` re-checks scope, validates arguments against the caller's own schema
- * and audits every call, whatever its outcome (DESIGN §3).
+ * and audits every call, whatever its outcome (docs/architecture.md §3).
  */
 export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server {
   const server = new Server(SERVER_INFO, {
@@ -154,7 +154,7 @@ async function runTool(
   } catch (err) {
     // The vendor's answer stays in the log (CrmHttp logged its code); the model gets the code only.
     if (err instanceof CrmUnavailableError) return failure('crm_unavailable');
-    // Anything thrown would reach the model verbatim (STYLE 8): log it, answer generically (L5).
+    // Anything thrown would reach the model verbatim: log it, answer generically (L5).
     deps.log?.error({ err, tool: tool.name }, 'tool handler failed');
     return failure('internal');
   }
