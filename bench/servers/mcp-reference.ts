@@ -20,7 +20,7 @@ import { serveParent } from '../lib/serve.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-bench-ref-'));
 const store = await openStore(dataDir);
 await seedDemo(store);
-const crm = new EmbeddedCrm(store.db);
+const crm = new EmbeddedCrm(store.db, 'demo');
 const tool = getTicketStatus;
 // Deputy's visitor input schema for this tool (kept here so the baseline does not depend on how
 // the tool module organises its per-caller schemas).
@@ -44,6 +44,8 @@ async function ticketStatus(ticketId: string): Promise<CallToolResult> {
     ticket_id: ticket.id,
     subject: ticket.subject,
     status: ticket.status,
+    state: ticket.state,
+    status_label: ticket.statusLabel,
     priority: ticket.priority,
     created_at: ticket.createdAt,
     updated_at: ticket.updatedAt,

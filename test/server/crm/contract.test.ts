@@ -39,7 +39,9 @@ describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
 
   it('reads a ticket id written the other way (T-123 on a numeric CRM, 123 on the embedded one)', async () => {
     const other = f.aliceTicket.startsWith('T-') ? f.aliceTicket.slice(2) : `T-${f.aliceTicket}`;
-    const res = await callTool(f.server, await f.token(f.alice, VISITOR), 'get_ticket_status', { ticket_id: other });
+    const res = await callTool(f.server, await f.token(f.alice, VISITOR), 'get_ticket_status', {
+      ticket_id: other,
+    });
     expect(res.structuredContent).toMatchObject({ ticket_id: f.aliceTicket });
   });
 

@@ -51,7 +51,7 @@ function siteConfig(crm: Record<string, unknown>) {
 /** Boots Deputy with one site, `acme`, on the given CRM (a loopback fake for the vendors). */
 export async function startCrm(
   kind: CrmKind,
-  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+  opts: { timeoutMs?: number; env?: Record<string, string>; identity?: 'sub' | 'email' } = {},
 ): Promise<CrmFixture> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-crm-'));
   const fake =
@@ -64,7 +64,8 @@ export async function startCrm(
           : null;
   const baseUrl = fake ? await fake.start() : '';
   const common = { baseUrl, tokenEnv: 'ACME_CRM_TOKEN', timeoutMs: opts.timeoutMs ?? 1000 };
-  const crm = kind === 'embedded' ? { type: 'embedded' } : { type: kind, ...common };
+  const identity = opts.identity ?? 'sub';
+  const crm = kind === 'embedded' ? { type: 'embedded', identity } : { type: kind, ...common, identity };
   const file = path.join(dataDir, 'deputy.config.json');
   writeFileSync(file, JSON.stringify({ sites: { acme: siteConfig(crm) } }));
   const ids = seed(fake);
