@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../server/cli.js';
 import { runCli } from '../../../server/cli.js';
 import { verifyPassword } from '../../../server/console/passwords.js';
@@ -12,6 +12,8 @@ import { removeDataDir } from '../../helpers/server.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-operator-cli-'));
 const env = { ...process.env, DEPUTY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+// The CLI works on the server's data directory and never creates one: make it as a first start does.
+beforeAll(async () => (await openStore(dataDir)).close());
 afterAll(() => removeDataDir(dataDir));
 
 async function deputy(args: string[], stdin = '') {

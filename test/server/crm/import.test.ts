@@ -61,6 +61,8 @@ beforeAll(async () => {
       },
     }),
   );
+  // The CLI works on the server's data directory and never creates one: make it as a first start does.
+  await (await openStore(dataDir)).close();
 });
 afterAll(async () => {
   await hubspot.stop();
