@@ -31,9 +31,6 @@ export class GatewayControl {
   /** Resolves `finished: false` when turns were still running at the deadline (and were aborted). */
   async drain(timeoutMs: number): Promise<{ finished: boolean }> {
     this.#draining = true;
-    // A turn waiting on a confirm card would hold the drain to its deadline: the cards are
-    // withdrawn (nothing written) and the stored visitor message is answered by the next process.
-    this.hub.withdrawConfirms();
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.hub.drain().then(() => true),
@@ -42,7 +39,12 @@ export class GatewayControl {
       }),
     ]);
     clearTimeout(timer);
-    if (!finished) this.#abort.abort(new Error('shutdown deadline'));
+    if (!finished) {
+      // Cards still waiting are withdrawn before the sockets close, so the widget shows them as not
+      // done (nothing written); the stored visitor message is answered by the next process.
+      this.hub.withdrawConfirms();
+      this.#abort.abort(new Error('shutdown deadline'));
+    }
     for (const session of [...this.sessions]) session.close('shutting_down');
     // Sockets still in their upgrade (no session yet) are closed the same way.
     for (const socket of this.sockets)

@@ -79,9 +79,8 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
         if (refused) {
           metrics.connectionsRefused.inc({ reason: 'origin' });
           req.log.info({ origin: req.headers.origin?.slice(0, 200) }, 'upgrade refused: origin not allowed');
-          return reply
-            .code(refused.status)
-            .send({ code: refused.code, message: WIRE_ERRORS[refused.code].message });
+          // Always 403 on the upgrade (WS8); the preflight tells an unknown site apart with 404.
+          return reply.code(403).send({ code: refused.code, message: WIRE_ERRORS[refused.code].message });
         }
         // An address at its cap gets no socket at all (WS9): refusing after the upgrade would still
         // cost a socket, a handshake and a close per attempt. The cap is taken again after the
