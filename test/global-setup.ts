@@ -13,6 +13,8 @@ export default function setup(): void {
     existsSync('dist/server/main.mjs');
   if (built && process.env.DEPUTY_SKIP_BUILD === '1') return;
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  execFileSync('npx', ['vite', 'build', '-c', 'vite.console.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  execFileSync('npx', ['vite', 'build', '-c', 'vite.console.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
   execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' });
 }

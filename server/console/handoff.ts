@@ -126,7 +126,9 @@ export class Handoff implements TurnGuard {
       return;
     }
     if (outcome.reply === LOOP_REPLIES.unavailable) return this.request(conversationId, 'model_outage');
-    const unhelpful = UNHELPFUL.has(outcome.reply) || outcome.toolErrors > 0;
+    // A tool error alone is not a failure to help ("no such ticket" is an answer); a CRM outage
+    // shows as the loop's "couldn't finish" reply once its tool errors reach the cap.
+    const unhelpful = UNHELPFUL.has(outcome.reply);
     const streak = await this.deps.ownership.countFailure(conversationId, unhelpful);
     if (streak >= 2) await this.request(conversationId, 'agent_failed');
   }

@@ -35,7 +35,10 @@ async function say(page: Page, text: string) {
 describe.skipIf(!hasChromium)('a person behind the bot', () => {
   const demo = useDemo();
 
-  it('queues Alice for Sam, who takes over, chats live, and hands back to the bot', async () => {
+  // Three browser contexts and a server on a shared two-core machine: more than the default 30 s.
+  it('queues Alice for Sam, who takes over, chats live, and hands back to the bot', {
+    timeout: 90_000,
+  }, async () => {
     const sam = await operator(demo, SAM);
     const alice = await visitor(demo, 'alice');
     try {
@@ -89,7 +92,7 @@ describe.skipIf(!hasChromium)('a person behind the bot', () => {
     }
   });
 
-  it('gives a racing take-over to exactly one of two operators', async () => {
+  it('gives a racing take-over to exactly one of two operators', { timeout: 90_000 }, async () => {
     await new OperatorStore(demo.server.app.deputy.store.db).add({
       siteId: 'demo',
       email: KIM.email,

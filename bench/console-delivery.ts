@@ -1,0 +1,105 @@
+// Visitor → operator console delivery (docs/architecture.md §7: p99 ≤ 50 ms at 200 conversations).
+// The real backend runs in its own process (bench/servers/deputy.ts); Sam, the demo operator, signs
+// in and owns 200 conversations, so the bot stays silent and every visitor message is pure
+// delivery: stored, acknowledged, and pushed to Sam's console socket. Latency = the console frame's
+// arrival minus the moment the visitor sent the message, both clocks in this process.
+//   npx tsx bench/console-delivery.ts [--quick]
+import WebSocket from 'ws';
+import { startChild } from './lib/child.js';
+import { quickMode } from './lib/main.js';
+import { quantile, round } from './lib/stats.js';
+import { demoToken } from './lib/visitors.js';
+
+const CONVERSATIONS = 200;
+const RATE_PER_S = 200;
+
+async function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+function next(
+  ws: WebSocket,
+  match: (f: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const on = (d: WebSocket.RawData) => {
+      const f = JSON.parse(String(d)) as Record<string, unknown>;
+      if (!match(f)) return;
+      ws.off('message', on);
+      resolve(f);
+    };
+    ws.on('message', on);
+  });
+}
+
+const server = await startChild('deputy');
+try {
+  const messages = quickMode() ? 600 : 3000;
+  const res = await fetch(`${server.url}/console/api/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({ email: 'sam@northwind.example', password: 'deputy-demo-sam' }),
+  });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrf } = (await res.json()) as { csrf: string };
+  const consoleWs = await open(`${server.url.replace('http', 'ws')}/console/ws`, {
+    cookie,
+    origin: server.url,
+  });
+  const sent = new Map<string, number>();
+  const latencies: number[] = [];
+  consoleWs.on('message', (d) => {
+    const f = JSON.parse(String(d)) as { type: string; message?: { role: string; text: string } };
+    if (f.type !== 'message' || f.message?.role !== 'visitor') return;
+    const at = sent.get(f.message.text);
+    if (at !== undefined) latencies.push(performance.now() - at);
+  });
+
+  const visitors: WebSocket[] = [];
+  for (let i = 0; i < CONVERSATIONS; i++) {
+    const ws = await open(`${server.url.replace('http', 'ws')}/ws?site=demo`);
+    const token = await demoToken(server.dataDir ?? '', `bench_${i}`, `Visitor ${i}`);
+    const welcome = next(ws, (f) => f.type === 'welcome');
+    ws.send(JSON.stringify({ type: 'hello', v: 1, site: 'demo', token }));
+    const { conversationId } = (await welcome) as { conversationId: string };
+    // Each conversation needs a first message to be listed, then Sam takes it over.
+    const acked = next(ws, (f) => f.type === 'ack');
+    ws.send(JSON.stringify({ type: 'message', clientId: `warm_${i}_000`, text: 'hello' }));
+    await acked;
+    const took = await fetch(`${server.url}/console/api/conversations/${conversationId}/take-over`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'x-csrf-token': csrf },
+    });
+    if (took.status !== 200) throw new Error(`take-over failed: ${took.status}`);
+    visitors.push(ws);
+  }
+
+  const gapMs = 1000 / RATE_PER_S;
+  const start = performance.now();
+  for (let n = 0; n < messages; n++) {
+    const due = start + n * gapMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const text = `d:${n}`;
+    sent.set(text, performance.now());
+    visitors[n % CONVERSATIONS]?.send(JSON.stringify({ type: 'message', clientId: `bench_${n}_msg`, text }));
+  }
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const lost = messages - latencies.length;
+  console.log(
+    `visitor → console delivery, ${CONVERSATIONS} conversations owned by one operator, ${RATE_PER_S} msg/s offered`,
+  );
+  console.log(
+    `  ${latencies.length}/${messages} delivered${lost ? ` (${lost} missing)` : ''}; p50 ${round(quantile(latencies, 0.5), 1)} ms, p99 ${round(quantile(latencies, 0.99), 1)} ms, max ${round(Math.max(...latencies), 1)} ms (budget p99 ≤ 50 ms)`,
+  );
+  for (const ws of visitors) ws.close();
+  consoleWs.close();
+} finally {
+  await server.stop();
+}
