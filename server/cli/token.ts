@@ -33,6 +33,8 @@ export const token: CliCommand = {
       const ttl = parseTtl(values.ttl ?? '5m');
       if (ttl > 300) throw new UsageError('--ttl is at most 5m: MCP tokens are short-lived');
       const { config, url } = await cliContext(io);
+      // The site picks the CRM and the tenant: the only site, else demo, when not given.
+      const site = pickSite(config, values.site).id;
       const key = await loadSigningKey(config.dataDir, { create: false });
       const jwt = await signMcpToken(
         key,
@@ -41,11 +43,11 @@ export const token: CliCommand = {
           sub: values.sub,
           scopes,
           client: values.client ?? 'deputy-cli',
-          // The site picks the CRM and the tenant: the only site, else demo, when not given.
-          site: pickSite(config, values.site).id,
+          site,
           ...(values.email ? { email: values.email } : {}),
         },
       );
+      io.err(`[deputy] token for site ${site}, audience ${config.mcpUrl ?? `${url}/mcp`}`);
       io.out(jwt);
       return;
     }

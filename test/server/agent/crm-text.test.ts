@@ -62,8 +62,8 @@ describe('hostile CRM records through a real conversation', () => {
     server = await startServer();
     const db = server.app.deputy.store.sqlite;
     const insert = db.prepare(
-      `INSERT INTO tickets (id, customer_id, subject, description, status, priority, created_at, updated_at)
-       VALUES (?, 'cus_bob', ?, 'x', 'open', 'normal', '2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z')`,
+      `INSERT INTO tickets (site_id, id, customer_id, subject, description, status, priority, created_at, updated_at)
+       VALUES ('demo', ?, 'cus_bob', ?, 'x', 'open', 'normal', '2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z')`,
     );
     for (const [i, subject] of Object.values(HOSTILE).entries()) insert.run(`T-${9001 + i}`, subject);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSigningKey } from '../../../server/auth/keys.js';
 import { runCli } from '../../../server/cli.js';
 import { openStore } from '../../../server/store/db.js';
 import { FakeHubSpot } from '../../fakes/hubspot.js';
@@ -63,6 +64,7 @@ beforeAll(async () => {
   );
   // The CLI works on the server's data directory and never creates one: make it as a first start does.
   await (await openStore(dataDir)).close();
+  await loadSigningKey(dataDir);
 });
 afterAll(async () => {
   await hubspot.stop();
