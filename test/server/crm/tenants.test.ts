@@ -6,6 +6,7 @@ import { signVisitorToken } from '../../../server/auth/visitor-token.js';
 import { loadConfig } from '../../../server/sites/load.js';
 import { readyMessage } from '../../../server/sites/ready.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { visitorToken } from '../../helpers/tokens.js';
 import { ask, TestSocket } from '../../helpers/ws-client.js';
 import { callTool, errorOf, rows, tokenWith } from '../mcp/support.js';
 import { VISITOR } from './harness.js';
@@ -78,6 +79,27 @@ describe('the same sub on two sites', () => {
     expect(reply.text).not.toContain('Order #5512');
     expect(reply.text).not.toMatch(/\bopen\b/);
     socket.close();
+  });
+
+  it('in the chat: a demo conversation id resumed with the shop token of the same sub is not resumed (T3)', async () => {
+    const demo = await TestSocket.open(server.url);
+    demo.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, 'cus_alice') });
+    const first = await demo.next('welcome');
+    await ask(demo, "What's the status of ticket T-1001?");
+    demo.close();
+    const shop = await TestSocket.open(server.url, { site: 'shop' });
+    const token = await signVisitorToken({
+      secret: new TextEncoder().encode(SHOP_SECRET),
+      site: 'shop',
+      audience: 'deputy',
+      sub: 'cus_alice',
+    });
+    shop.send({ type: 'hello', v: 1, site: 'shop', token, conversationId: first.conversationId, lastSeq: 0 });
+    await shop.next('error', (e) => e.code === 'conversation_not_found');
+    const welcome = await shop.next('welcome');
+    expect(welcome.conversationId).not.toBe(first.conversationId);
+    expect(shop.frames.some((f) => f.type === 'message')).toBe(false);
+    shop.close();
   });
 });
 
