@@ -1,13 +1,14 @@
 /**
- * Shared setup for the browser tests: the Debian Chromium (never a downloaded one), one browser per
- * test file. A test file skips only when /usr/bin/chromium is absent.
+ * Chromium-only helpers over playwright-core (kept for tests written against them). New visitor cases
+ * use the driver seam instead (engines.ts, widget-page.ts), which runs them in all three engines.
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Frame, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../helpers/server.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './drivers/chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_PATH;
 export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] ${CHROMIUM} is not installed: browser tests are skipped.`);
 
@@ -15,13 +16,7 @@ if (!hasChromium) console.warn(`[e2e] ${CHROMIUM} is not installed: browser test
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 

@@ -65,7 +65,8 @@ export function describeEngines(title: string, body: (run: EngineRun) => void): 
       });
       continue;
     }
-    describe(`${title} [${name}]`, () => {
+    // 90 s a case: a WebKit page is a new MiniBrowser process, slow to start on a busy 2-core machine.
+    describe(`${title} [${name}]`, { timeout: 90_000 }, () => {
       const run = { name } as { engine: Engine; server: TestServer; name: EngineName };
       beforeAll(async () => {
         const [server, engine] = await Promise.allSettled([startServer(), launchEngine(name)]);

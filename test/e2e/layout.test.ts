@@ -31,7 +31,8 @@ describeEngines('widget layout', (run) => {
     expect(await style(page, '#deputy-panel', 'animation-name')).toBe('none');
     await page.screenshot(shotPath(page, 'dark'));
     await page.close();
-  });
+    // Firefox starts a second browser for these media settings (BiDi cannot emulate them per page).
+  }, 90_000);
 
   it('fills a 390×844 phone screen, hides the launcher and keeps the composer visible', async () => {
     const page = await run.engine.newPage({ width: 390, height: 844 });

@@ -100,7 +100,8 @@ export function App({ conv, host, open }: { conv: Conversation; host: PanelHost;
     if (e.key === 'Escape') {
       e.preventDefault();
       host.requestClose();
-    } else if (e.key === 'Tab' && full && panel.current) {
+    } else if ((e.key === 'Tab' || e.code === 'Tab') && full && panel.current) {
+      // WebKitGTK reports Shift+Tab as key "Unidentified" (GTK's ISO_Left_Tab), code "Tab".
       const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
       const first = items[0];
       const last = items[items.length - 1];

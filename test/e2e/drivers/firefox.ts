@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type ElementHandle, type HTTPResponse } from 'puppeteer-core';
 import { describeTarget, findExpression } from './locate.js';
-import { stopGroup } from './procs.js';
+import { stopGroup, watchGroup } from './procs.js';
 import { type E2EPage, type Engine, EngineError, named, type PageOptions, type Target } from './types.js';
 import { pollUntil } from './wait.js';
 
@@ -51,7 +51,10 @@ export async function launchFirefox(executablePath = FIREFOX_PATH): Promise<Engi
         }),
       ).then((b) => {
         const pid = b.process()?.pid;
-        if (pid !== undefined) pids.add(pid);
+        if (pid !== undefined) {
+          pids.add(pid);
+          watchGroup(pid);
+        }
         return b;
       });
       browsers.set(key, browser);

@@ -91,11 +91,17 @@ export function spawnGroup(exe: string, args: string[], env: NodeJS.ProcessEnv):
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  // If the test process dies without its afterAll, still take the group down with it.
-  const onExit = () => child.pid && signalGroup(child.pid, 'SIGKILL');
-  process.once('exit', onExit);
-  child.once('exit', () => process.removeListener('exit', onExit));
+  if (child.pid !== undefined) watchGroup(child.pid);
   // An exe that cannot be spawned reports ENOENT as an 'error' event; callers see it through `exit`.
   child.on('error', keep.bind(null, Buffer.from('spawn failed\n')));
   return { child, pid: child.pid ?? -1, output: () => tail };
+}
+
+/**
+ * If this test process dies in any way (a killed worker runs no afterAll and no 'exit' handler), a
+ * watchdog takes the group down within a second. It leaves by itself once the group is empty.
+ */
+export function watchGroup(pgid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 -${pgid} 2>/dev/null; do sleep 1; done; kill -KILL -${pgid} 2>/dev/null`;
+  spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }

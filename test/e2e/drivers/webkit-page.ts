@@ -12,6 +12,8 @@ import {
   type WebDriverClient,
 } from './webdriver-http.js';
 
+const SESSION_TIMEOUT_MS = 20_000;
+
 export interface WebKitSessionOptions {
   binary: string;
   args: string[];
@@ -24,9 +26,17 @@ export interface WebKitSessionOptions {
 /** Opens a session (a new MiniBrowser with fresh storage) and returns the page driving it. */
 export async function openWebKitPage(client: WebDriverClient, opts: WebKitSessionOptions): Promise<E2EPage> {
   const created = (await client
-    .send('POST', '/session', {
-      capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: opts.binary, args: opts.args } } },
-    })
+    .send(
+      'POST',
+      '/session',
+      {
+        capabilities: {
+          alwaysMatch: { 'webkitgtk:browserOptions': { binary: opts.binary, args: opts.args } },
+        },
+      },
+      // WebKitWebDriver waits for a browser that never connects (one that failed to start) without limit.
+      SESSION_TIMEOUT_MS,
+    )
     .catch((e: unknown) => {
       throw new EngineError('webkit', `the WebDriver session did not start: ${(e as Error).message}`);
     })) as { sessionId?: string };
