@@ -10,4 +10,14 @@ import { seed } from './seed.js';
 import { token } from './token.js';
 
 /** Every CLI command, in usage order: a new command is one module and one entry here. */
-export const COMMANDS: readonly CliCommand[] = [seed, token, audit, mcp, operator, importCommand, crmCommand, backup, restore];
+export const COMMANDS: readonly CliCommand[] = [
+  seed,
+  token,
+  audit,
+  mcp,
+  operator,
+  importCommand,
+  crmCommand,
+  backup,
+  restore,
+];

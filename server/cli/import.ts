@@ -12,7 +12,7 @@ import { pickSite } from './site-arg.js';
 export const importCommand: CliCommand = {
   name: 'import',
   usage:
-    '  import [--site ID] FILE…              load customers and tickets (CSV or JSON) into a site\'s embedded CRM',
+    "  import [--site ID] FILE…              load customers and tickets (CSV or JSON) into a site's embedded CRM",
   run: (argv, io) => runImport(argv, io),
 };
 
