@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in turn, then bench/results.json and the README table.
 // Each also runs alone: `tsx bench/turns.ts` (add --quick for tiny counts that save nothing).
 import { benchColdStart } from './cold-start.js';
+import { benchConsoleDelivery } from './console-delivery.js';
 import { benchCrm } from './crm.js';
 import { benchIdle } from './idle.js';
 import { quickMode } from './lib/main.js';
@@ -20,6 +21,7 @@ const all: [string, () => Promise<BenchResult>][] = [
   ['turns', () => benchTurns(quick)],
   ['idle', () => benchIdle(quick)],
   ['crm', () => benchCrm(quick)],
+  ['console-delivery', () => benchConsoleDelivery(quick)],
 ];
 const results: BenchResult[] = [];
 for (const [id, bench] of all) {

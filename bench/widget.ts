@@ -3,6 +3,7 @@
 // re-measured with BENCH_PEERS=measure (bench/widget-peers.ts).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { measureConsole } from './console-size.js';
 import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, figure, newResult, ROOT } from './lib/results.js';
 import { peerSizes } from './widget-peers.js';
@@ -38,7 +39,22 @@ async function measureOurs(): Promise<Ours> {
 export async function benchWidget(): Promise<BenchResult> {
   const started = performance.now();
   const ours = await measureOurs();
-  const result = newResult('widget', 'Widget weight', started);
+  if (process.env.BENCH_NO_BUILD !== '1') {
+    execFileSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '-c',
+        'vite.console.config.ts',
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+  }
+  const consoleSize = await measureConsole(path.join(ROOT, 'dist', 'console'));
+  const result = newResult('widget', 'Widget and console weight', started);
   const measured = await peerSizes(result.commit);
   const peers = measured.gzipBytes;
   const kb = (n: number) => [Math.round((n / KB) * 100) / 100];
@@ -73,11 +89,19 @@ export async function benchWidget(): Promise<BenchResult> {
         runs: kb(ours.total),
         baseline: { what: 'Rasa webchat', unit: 'KB', runs: kb(peers.rasa) },
       }),
+      figure({
+        id: 'console.total',
+        what: 'operator console JS+CSS, gzip',
+        unit: 'KB',
+        runs: kb(consoleSize.total),
+        budget: { text: '≤ 50 KB', op: '<=', limit: 50 },
+      }),
     ],
     method: [
       'gzip level 9 of `npm run build` output (loader = widget.js; panel = the lazily loaded panel and styles chunks).',
       'Peers: a minimal embed of each (bench/peers/) bundled by esbuild (minified, production React, fonts/images',
-      'excluded), JS plus the CSS the embed needs; sizes are deterministic, so one run.',
+      'excluded), JS plus the CSS the embed needs; sizes are deterministic, so one run. The operator console: every',
+      'script and stylesheet of its own Vite build (dist/console/assets/).',
       `Peer sizes measured ${measured.measuredAt} at ${measured.commit} (${Object.entries(measured.versions)
         .map(([n, v]) => `${n} ${v}`)
         .join(', ')}); BENCH_PEERS=measure re-measures them.`,

@@ -62,7 +62,8 @@ export async function spawnServer(opts: {
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+  // Generous: the source entry compiles through tsx, which takes many seconds on a loaded 2-core machine.
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   let gone = false;
   void exited.then(() => {
     gone = true;

@@ -36,7 +36,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 describe('a kill -9 during load', () => {
   it('loses no acknowledged message, stores none twice, and every conversation resumes', async () => {
     const port = await freePort();
-    const first = await spawnServer({ dataDir, port, env: ENV });
+    const first = await spawnServer({ dataDir, port, env: ENV, entry: 'bundle' });
     children.push(first);
     const url = () => first.url;
     const clients: OutboxClient[] = [];
@@ -62,7 +62,7 @@ describe('a kill -9 during load', () => {
     const unackedAtKill = clients.reduce((n, c) => n + c.outbox.size, 0);
     expect((await first.exited).signal).toBe('SIGKILL');
 
-    const second = await spawnServer({ dataDir, port, env: ENV });
+    const second = await spawnServer({ dataDir, port, env: ENV, entry: 'bundle' });
     children.push(second);
     await until(() => clients.every((c) => c.done), 20_000, 'every outbox to drain after the restart');
     clearInterval(pump);
@@ -118,5 +118,5 @@ describe('a kill -9 during load', () => {
     for (const c of clients) c.stop();
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

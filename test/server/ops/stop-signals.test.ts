@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,10 +91,17 @@ function serverPids(run: Run): number[] {
   return [...pids];
 }
 
+/** Whether `pid` still runs: an exited process awaiting its reaper (a zombie) counts as ended. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
@@ -134,7 +141,7 @@ describe('stopping the server', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.out()).toContain('"msg":"drained; closing"');
     expect(run.out()).toContain('"signal":"SIGTERM"');
-    await until(() => !alive(pid ?? 0), 5000, 'the server process to end');
+    await until(() => !alive(pid ?? 0), 15_000, 'the server process to end');
     expect(await portRefuses(run.url)).toBe(true);
   }, 120_000);
 
@@ -145,7 +152,7 @@ describe('stopping the server', () => {
     run.proc.kill('SIGINT');
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.out()).toContain('"signal":"SIGINT"');
-    await until(() => !alive(pid ?? 0), 5000, 'the server process to end');
+    await until(() => !alive(pid ?? 0), 15_000, 'the server process to end');
   }, 120_000);
 
   it('a signal during start-up stops it before serving, with status 143, and the database is sound', async () => {
