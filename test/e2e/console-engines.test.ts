@@ -2,6 +2,7 @@
 // Alice under "Queue" once she asks for a person, takes over, and the two talk live both ways.
 import { expect, it } from 'vitest';
 import {
+  customerRecord,
   openConversation,
   REPLY_BOX,
   SAM,
@@ -28,6 +29,15 @@ const fromPeople = (page: E2EPage) =>
         return who ? [`${who}: ${r.querySelector('[dir="auto"]')?.textContent?.trim() ?? ''}`] : [];
       }),
     null,
+  );
+
+/** Waits for Alice's CRM record in the customer panel, so a screenshot never catches "Loading…". */
+const recordShown = (page: E2EPage) =>
+  until(
+    page,
+    "Alice's record",
+    () => customerRecord(page),
+    (r) => r.includes('Name: Alice Martin'),
   );
 
 async function say(page: E2EPage, text: string): Promise<void> {
@@ -63,7 +73,12 @@ describeEngines('the operator console main path', (run) => {
         () => notices(alice),
         (n) => n.includes('Sam joined the conversation'),
       );
-      await until(sam, 'ownership', () => stateLine(sam), (s) => s === 'Owned by you');
+      await until(
+        sam,
+        'ownership',
+        () => stateLine(sam),
+        (s) => s === 'Owned by you',
+      );
 
       const hello = `Hi Alice, this is Sam in ${run.name}. How can I help?`;
       await sam.fill(REPLY_BOX, hello);
@@ -85,6 +100,7 @@ describeEngines('the operator console main path', (run) => {
       );
       // The bot stayed silent while Sam owns the conversation: only Sam's line answers Alice.
       expect(await fromPeople(alice)).toEqual([`${SAM.name}: ${hello}`]);
+      await recordShown(sam);
       await sam.screenshot(shotPath(sam, 'console-light'));
 
       // The same desk in dark mode: a second session of Sam's, on a page that prefers dark.
@@ -99,6 +115,7 @@ describeEngines('the operator console main path', (run) => {
         () => transcript(dark),
         (t) => t.includes(answer),
       );
+      await recordShown(dark);
       await dark.screenshot(shotPath(dark, 'console-dark'));
     } finally {
       await Promise.allSettled(pages.map((p) => p.close()));

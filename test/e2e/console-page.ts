@@ -87,3 +87,14 @@ export function transcript(page: E2EPage): Promise<string[]> {
 export function stateLine(page: E2EPage): Promise<string> {
   return page.evaluate(() => document.querySelector('.conversation .state')?.textContent?.trim() ?? '', null);
 }
+
+/** The customer panel's record as "Name: …" lines; empty while it is still loading. */
+export function customerRecord(page: E2EPage): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      [...document.querySelectorAll('aside.customer dl dt')].map(
+        (dt) => `${dt.textContent?.trim()}: ${dt.nextElementSibling?.textContent?.trim() ?? ''}`,
+      ),
+    null,
+  );
+}
