@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import {
   customerRecord,
+  customerTickets,
   openConversation,
   REPLY_BOX,
   SAM,
@@ -101,6 +102,8 @@ describeEngines('the operator console main path', (run) => {
       // The bot stayed silent while Sam owns the conversation: only Sam's line answers Alice.
       expect(await fromPeople(alice)).toEqual([`${SAM.name}: ${hello}`]);
       await recordShown(sam);
+      // Each ticket under its id, as the visitor knows it (the id was blank before).
+      expect(await customerTickets(sam)).toContain('T-1001 Order #5512 arrived damaged open');
       await sam.screenshot(shotPath(sam, 'console-light'));
 
       // The same desk in dark mode: a second session of Sam's, on a page that prefers dark.

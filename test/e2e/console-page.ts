@@ -98,3 +98,14 @@ export function customerRecord(page: E2EPage): Promise<string[]> {
     null,
   );
 }
+
+/** The customer panel's tickets as "T-1001 Order #5512 arrived damaged open" lines. */
+export function customerTickets(page: E2EPage): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      [...document.querySelectorAll('aside.customer .tickets li')].map(
+        (li) => li.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      ),
+    null,
+  );
+}
