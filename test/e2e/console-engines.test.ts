@@ -41,6 +41,21 @@ const recordShown = (page: E2EPage) =>
     (r) => r.includes('Name: Alice Martin'),
   );
 
+const NOTE_BOX = { role: 'checkbox', name: 'Private note' } as const;
+/** How the "Private note" box is drawn: by the console (appearance none), and dark or light inside. */
+const noteBox = (page: E2EPage) =>
+  page.evaluate(() => {
+    const box = document.querySelector<HTMLInputElement>('.composer input[type="checkbox"]');
+    if (!box) return null;
+    const style = getComputedStyle(box);
+    const [r = 0, g = 0, b = 0] = (style.backgroundColor.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+    return {
+      appearance: style.getPropertyValue('appearance') || style.getPropertyValue('-webkit-appearance'),
+      checked: box.checked,
+      dark: (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.25,
+    };
+  }, null);
+
 async function say(page: E2EPage, text: string): Promise<void> {
   await page.fill(INPUT, text);
   await page.click(SEND);
@@ -105,23 +120,25 @@ describeEngines('the operator console main path', (run) => {
       // Each ticket under its id, as the visitor knows it (the id was blank before).
       expect(await customerTickets(sam)).toContain('T-1001 Order #5512 arrived damaged open');
       await sam.screenshot(shotPath(sam, 'console-light'));
+    } finally {
+      await Promise.allSettled(pages.map((p) => p.close()));
+    }
+  });
 
-      // The same desk in dark mode: a second session of Sam's, on a page that prefers dark.
-      const dark = await run.engine.newPage({ width: 1280, height: 800, colorScheme: 'dark' });
-      pages.push(dark);
+  // Continues the conversation above: Sam's second session, on a page that prefers dark.
+  it('WebKit: draws the unchecked "Private note" box dark in dark mode (it painted it solid white)', async () => {
+    const dark = await run.engine.newPage({ width: 1280, height: 800, colorScheme: 'dark' });
+    try {
       await signInConsole(dark, run.server.url);
       await dark.click({ css: '#tab-Mine' });
       await openConversation(dark, 'Alice Martin');
-      await until(
-        dark,
-        'the transcript in dark mode',
-        () => transcript(dark),
-        (t) => t.includes(answer),
-      );
       await recordShown(dark);
+      expect(await noteBox(dark)).toEqual({ appearance: 'none', checked: false, dark: true });
       await dark.screenshot(shotPath(dark, 'console-dark'));
+      await dark.click(NOTE_BOX);
+      expect(await noteBox(dark)).toEqual({ appearance: 'none', checked: true, dark: false });
     } finally {
-      await Promise.allSettled(pages.map((p) => p.close()));
+      await dark.close();
     }
   });
 });
