@@ -44,9 +44,11 @@ export function CustomerPanel({ api, conversationId }: { api: Api; conversationI
           <h3>Tickets</h3>
           <ul class="tickets">
             {view.tickets.length === 0 && <li>None.</li>}
+            {/* list_my_tickets names the id ticket_id (docs/architecture.md §4). */}
             {view.tickets.map((t) => (
-              <li key={text(t.id)}>
-                <strong>{text(t.id)}</strong> {text(t.subject)} <span class="badge">{text(t.status)}</span>
+              <li key={text(t.ticket_id)}>
+                <strong>{text(t.ticket_id)}</strong> {text(t.subject)}{' '}
+                <span class="badge">{text(t.status)}</span>
               </li>
             ))}
           </ul>

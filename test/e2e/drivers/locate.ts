@@ -17,7 +17,8 @@ function findInPage(target: Target): Element | null {
     if (tag === 'textarea') return 'textbox';
     if (tag === 'input') {
       if (['button', 'submit', 'reset'].includes(type)) return 'button';
-      if (['text', 'email', 'search', 'tel', 'url'].includes(type)) return 'textbox';
+      // A password box has no ARIA role of its own; like playwright's getByRole, call it a textbox.
+      if (['text', 'email', 'password', 'search', 'tel', 'url'].includes(type)) return 'textbox';
       return type;
     }
     if (/^h[1-6]$/.test(tag)) return 'heading';

@@ -2,7 +2,8 @@
  * The WebKit driver: Debian's WebKitGTK (webkit2gtk-driver's WebKitWebDriver and its MiniBrowser)
  * over plain W3C WebDriver, under a private Xvfb. WebKitGTK cannot emulate a viewport, so each
  * viewport size gets its own X screen of exactly that size and MiniBrowser runs full screen on it;
- * each page is a new WebDriver session (a new MiniBrowser: fresh storage).
+ * each page is a new WebDriver session (a new MiniBrowser: fresh storage). WebKitWebDriver serves one
+ * session at a time, so pages open at once (an operator and a visitor) each hold a driver of their own.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,10 +40,17 @@ export interface WebKitPaths {
 const TOOLBAR_CSS =
   'window * { font-size: 1px; padding: 0; margin: 0; min-width: 0; min-height: 0; border-width: 0; }\n';
 
-/** One X display and one WebKitWebDriver on it: started per distinct viewport and motion setting. */
+/** One X display per distinct viewport and motion setting, with the drivers running on it. */
 interface Rig {
   display: Display;
-  driverPid: number;
+  /** XDG_CONFIG_HOME for its drivers: the GTK settings that carry the motion preference. */
+  configHome: string;
+  /** Drivers with no session: WebKitWebDriver serves one session at a time, so each open page holds one. */
+  idle: Driver[];
+}
+
+interface Driver {
+  pid: number;
   client: WebDriverClient;
 }
 
@@ -71,8 +79,12 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
     // MiniBrowser's toolbar would keep the window wider than a phone: shrink it (web content is not
     // styled by GTK CSS, only the browser's own widgets are).
     writeFileSync(path.join(config, 'gtk.css'), TOOLBAR_CSS);
+    return { display, configHome: path.dirname(config), idle: [] };
+  }
+
+  async function startDriver(rig: Rig): Promise<Driver> {
     const port = await freePort();
-    const env = { ...process.env, DISPLAY: display.name, XDG_CONFIG_HOME: path.dirname(config) };
+    const env = { ...process.env, DISPLAY: rig.display.name, XDG_CONFIG_HOME: rig.configHome };
     const proc = spawnGroup(driver, [`--port=${port}`, '--host=127.0.0.1'], env);
     started.push(proc.pid);
     const client = webDriverClient('webkit', `http://127.0.0.1:${port}`);
@@ -94,10 +106,9 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
       );
     } catch (e) {
       await stopGroup(proc.pid);
-      await display.stop();
       throw e;
     }
-    return { display, driverPid: proc.pid, client };
+    return { pid: proc.pid, client };
   }
 
   async function newPage(opts: PageOptions = {}): Promise<E2EPage> {
@@ -106,24 +117,35 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
     const height = opts.height ?? 800;
     const reduce = opts.reducedMotion === 'reduce';
     const key = `${width}x${height}:${reduce}`;
-    let rig = rigs.get(key);
-    if (!rig) {
-      rig = startRig(width, height, reduce);
-      rigs.set(key, rig);
-      rig.catch(() => rigs.delete(key));
+    let pending = rigs.get(key);
+    if (!pending) {
+      pending = startRig(width, height, reduce);
+      rigs.set(key, pending);
+      pending.catch(() => rigs.delete(key));
     }
-    const { client, display } = await rig;
-    const page = await openWebKitPage(client, {
+    const rig = await pending;
+    // A second page open at once (an operator and a visitor) gets a driver of its own on the same screen.
+    const held = rig.idle.pop() ?? (await startDriver(rig));
+    const page = await openWebKitPage(held.client, {
       binary: browser,
       args: [
         '--automation',
-        `--display=${display.name}`,
+        `--display=${rig.display.name}`,
         ...(opts.colorScheme === 'dark' ? ['--dark-mode'] : []),
       ],
       width,
       height,
       onClose: () => pages.delete(page),
+    }).catch((e: unknown) => {
+      rig.idle.push(held); // still up for the next page
+      throw e;
     });
+    // The driver is free again only once its session is deleted, not when closing starts.
+    const close = page.close;
+    page.close = async () => {
+      await close();
+      if (!closed && !rig.idle.includes(held)) rig.idle.push(held);
+    };
     pages.add(page);
     return page;
   }
@@ -138,14 +160,10 @@ export async function launchWebKit(paths: WebKitPaths = {}): Promise<Engine> {
       closed = true;
       await Promise.allSettled([...pages].map((p) => p.close()));
       const all = await Promise.allSettled(rigs.values());
-      for (const r of all) {
-        if (r.status === 'fulfilled') {
-          await stopGroup(r.value.driverPid);
-          await r.value.display.stop();
-        }
-      }
-      // Groups started by a rig that failed half-way are stopped there; these are the rest.
-      for (const pid of started) await stopGroup(pid);
+      const screens = all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.display] : []));
+      // Drivers first (their browsers with them), then the displays they drew on.
+      for (const pid of started) if (!screens.some((d) => d.pid === pid)) await stopGroup(pid);
+      for (const d of screens) await d.stop();
       started.length = 0;
       rmSync(home, { recursive: true, force: true });
     },
