@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { signIn } from '../helpers/ws-client.js';
 import { hasChromium, useDemo } from './browser.js';
 
+// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
+const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
+
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface Violation {
@@ -68,7 +71,7 @@ describe.skipIf(!hasChromium)('the operator console is accessible', () => {
       }
       await page.setViewportSize({ width: 820, height: 1180 });
       expect(await violations(page), 'tablet').toEqual([]);
-      await page.screenshot({ path: 'docs/screenshots/console-tablet.png' });
+      await page.screenshot({ path: `${SHOTS}/console-tablet.png` });
     } finally {
       await context.close();
       alice.close();

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { OperatorStore } from '../../server/console/operators.js';
 import { ask, hasChromium, useDemo, widget } from './browser.js';
 
+// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshots; ordinary runs write to test-results/.
+const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
+
 const SAM = { email: 'sam@northwind.example', password: 'deputy-demo-sam' };
 const KIM = { email: 'kim@northwind.example', password: 'kim-correct-horse' };
 
@@ -77,9 +80,9 @@ describe.skipIf(!hasChromium)('a person behind the bot', () => {
       expect(last?.role).toBe('visitor');
       expect(await bot.count()).toBe(botBefore);
 
-      await sam.screenshot({ path: 'docs/screenshots/console-light.png' });
+      await sam.screenshot({ path: `${SHOTS}/console-light.png` });
       await sam.emulateMedia({ colorScheme: 'dark' });
-      await sam.screenshot({ path: 'docs/screenshots/console-dark.png' });
+      await sam.screenshot({ path: `${SHOTS}/console-dark.png` });
       await sam.emulateMedia({ colorScheme: 'light' });
 
       await sam.getByRole('button', { name: 'Hand back to bot' }).click();
