@@ -13,8 +13,11 @@ const TokenAnswer = z.looseObject({
   refresh_token: z.string().min(1).max(4096).optional(),
   expires_in: z.number().positive().optional(),
 });
-/** An OAuth error `{error, error_description}`: only `error` is kept, for logs and metrics. */
-const TokenError = z.looseObject({ error: z.string() });
+/**
+ * An OAuth error `{error, error_description}`: only `error`, and only when it is a short code, is kept
+ * for logs and metrics (an arbitrary string there is vendor text, not a code).
+ */
+const TokenError = z.looseObject({ error: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) });
 
 /** Renew this long before a stated expiry, so a request in flight does not meet it. */
 const EARLY_MS = 60_000;
