@@ -5,6 +5,8 @@ import type { CrmAdapter } from './adapter.js';
 import type { CrmConfig, CrmType } from './config.js';
 import { EmbeddedCrm } from './embedded.js';
 import type { CrmHttpDeps } from './http/client.js';
+import { OAuthSession } from './http/oauth.js';
+import { sqlRefreshStore } from './http/refresh-store.js';
 import { HubSpotCrm } from './hubspot/adapter.js';
 import { SalesforceCrm } from './salesforce/adapter.js';
 import { ZendeskCrm } from './zendesk/adapter.js';
@@ -33,10 +35,29 @@ export function createAdapter(
     case 'hubspot':
       return new HubSpotCrm(crm, { ...http, siteId });
     case 'salesforce':
-      return new SalesforceCrm(crm, { ...http, siteId });
+      return new SalesforceCrm(crm, { ...http, siteId, ...oauthOf(siteId, crm, db, http) });
     case 'zendesk':
-      return new ZendeskCrm(crm, { ...http, siteId });
+      return new ZendeskCrm(crm, { ...http, siteId, ...oauthOf(siteId, crm, db, http) });
   }
+}
+
+/** The site's OAuth session when it authenticates with OAuth (docs/crm.md), one per adapter. */
+function oauthOf(
+  siteId: string,
+  crm: Extract<CrmConfig, { type: 'salesforce' | 'zendesk' }>,
+  db: Kysely<Database>,
+  http: CrmHttpDeps,
+): { oauth?: OAuthSession } {
+  if (!crm.oauthSecrets) return {};
+  const labels = { crm: crm.type, site: siteId };
+  const oauth = new OAuthSession(crm.type, crm.oauthSecrets, {
+    ...(http.fetch ? { fetch: http.fetch } : {}),
+    ...(http.log ? { log: http.log } : {}),
+    timeoutMs: crm.timeoutMs,
+    store: sqlRefreshStore(db, siteId, crm.type),
+    count: (outcome) => http.metrics?.requests.inc({ ...labels, outcome }),
+  });
+  return { oauth };
 }
 
 /**

@@ -13,6 +13,7 @@ export interface Database {
   operator_sessions: OperatorSessionsTable;
   conversation_notes: ConversationNotesTable;
   operator_audit: OperatorAuditTable;
+  crm_oauth: CrmOAuthTable;
 }
 
 export interface CustomersTable {
@@ -162,4 +163,14 @@ export interface OperatorAuditTable {
   action: string;
   conversation_id: string | null;
   outcome: string;
+}
+
+/** The newest rotated OAuth refresh token per site (docs/crm.md); a secret, never logged. */
+export interface CrmOAuthTable {
+  site_id: string;
+  crm: string;
+  /** sha256 (hex) of the environment's refresh token this chain began from. */
+  seed_hash: string;
+  refresh_token: string;
+  updated_at: string;
 }

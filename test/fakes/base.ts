@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -47,6 +48,17 @@ export abstract class FakeVendor {
   /** How long a `slow` answer takes. */
   slowMs = 3000;
   token = 'test-token';
+  /** The OAuth client the token endpoint accepts, and the refresh token it honours now. */
+  readonly oauth = {
+    clientId: 'deputy-client-id',
+    clientSecret: 'deputy-client-secret',
+    refreshToken: 'rt-0',
+  };
+  /** Token requests answered (each renewal counts), for tests. */
+  tokenRequests = 0;
+  /** The vendor's token endpoint, or null where the fake has none. */
+  protected readonly tokenPath: string | null = null;
+  #minted = 0;
 
   protected abstract route(req: FakeRequest): FakeReply | Promise<FakeReply>;
   /** The vendor's own 401, 429 and 5xx answers. */
@@ -55,6 +67,19 @@ export abstract class FakeVendor {
   protected abstract serverError(): FakeReply;
   /** The first property a missing-field fault removes, and the id a wrong-id-type fault replaces. */
   protected abstract mangle(body: unknown, fault: 'missing_field' | 'wrong_id_type'): unknown;
+  /** The vendor's answer to a token request (only called on `tokenPath`). */
+  protected tokenReply(_req: FakeRequest): FakeReply {
+    return { status: 404, body: { error: 'not_found' } };
+  }
+  /** A new access token, which from now on is the only one accepted. */
+  protected mint(prefix: string): string {
+    this.token = `${prefix}-${++this.#minted}-${randomUUID()}`;
+    return this.token;
+  }
+  /** Ends the current access token (as its lifetime or a revocation would): the next call meets a 401. */
+  expireAccessToken(): void {
+    this.token = `expired-${randomUUID()}`;
+  }
   protected authorized(req: FakeRequest): boolean {
     return req.headers.authorization === `Bearer ${this.token}`;
   }
@@ -97,6 +122,10 @@ export abstract class FakeVendor {
       }
     } else if (raw) body = raw;
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.tokenPath && url.pathname === this.tokenPath && req.method === 'POST') {
+      this.tokenRequests++;
+      return this.#send(res, this.tokenReply({ method: 'POST', url, headers: req.headers, body }));
+    }
     const fault = this.#takeFault(url.pathname);
     if (fault === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
     if (res.destroyed) return;

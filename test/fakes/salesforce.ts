@@ -84,6 +84,43 @@ export class FakeSalesforce extends FakeVendor {
     });
   }
 
+  protected override readonly tokenPath = '/services/oauth2/token';
+
+  /**
+   * `POST /services/oauth2/token`, form-encoded: the refresh-token and client-credentials grants.
+   * Errors are `{error, error_description}` with 400; refresh tokens do not rotate (the default).
+   */
+  protected override tokenReply(req: FakeRequest): FakeReply {
+    const oauthError = (error: string, error_description: string): FakeReply => ({
+      status: 400,
+      body: { error, error_description },
+    });
+    if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
+      return oauthError('unsupported_grant_type', 'grant type not supported');
+    const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    const grant = form.get('grant_type');
+    if (grant !== 'refresh_token' && grant !== 'client_credentials')
+      return oauthError('unsupported_grant_type', 'grant type not supported');
+    if (form.get('client_id') !== this.oauth.clientId)
+      return oauthError('invalid_client_id', 'client identifier invalid');
+    if (form.get('client_secret') !== this.oauth.clientSecret)
+      return oauthError('invalid_client', 'invalid client credentials');
+    if (grant === 'refresh_token' && form.get('refresh_token') !== this.oauth.refreshToken)
+      return oauthError('invalid_grant', 'expired access/refresh token');
+    const issued = String(Date.now());
+    return {
+      status: 200,
+      body: {
+        access_token: this.mint('00D000000000001!AQ'),
+        instance_url: this.url,
+        id: `${this.url}/id/00D000000000001EAA/005000000000001AAA`,
+        token_type: 'Bearer',
+        issued_at: issued,
+        signature: Buffer.from(`sig-${issued}`).toString('base64'),
+      },
+    };
+  }
+
   protected unauthorized(): FakeReply {
     return errors(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   }

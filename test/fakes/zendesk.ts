@@ -64,6 +64,46 @@ export class FakeZendesk extends FakeVendor {
     });
   }
 
+  protected override readonly tokenPath = '/oauth/tokens';
+  /** Refresh tokens already spent: Zendesk deletes the old pair on every successful refresh. */
+  readonly spentRefreshTokens = new Set<string>();
+  #rotations = 0;
+
+  /**
+   * `POST /oauth/tokens` with a JSON body, `grant_type: refresh_token`: a new access token and a new
+   * refresh token; the refresh token used is spent and refused from then on.
+   */
+  protected override tokenReply(req: FakeRequest): FakeReply {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const oauthError = (status: number, error: string, error_description: string): FakeReply => ({
+      status,
+      body: { error, error_description },
+    });
+    if (b.grant_type !== 'refresh_token')
+      return oauthError(400, 'unsupported_grant_type', 'The authorization grant type is not supported');
+    if (b.client_id !== this.oauth.clientId || b.client_secret !== this.oauth.clientSecret)
+      return oauthError(401, 'invalid_client', 'Client authentication failed');
+    if (b.refresh_token !== this.oauth.refreshToken)
+      return oauthError(
+        400,
+        'invalid_grant',
+        'The provided authorization grant is invalid, expired, revoked, or was issued to another client.',
+      );
+    this.spentRefreshTokens.add(this.oauth.refreshToken);
+    this.oauth.refreshToken = `zd-rt-${++this.#rotations}`;
+    return {
+      status: 200,
+      body: {
+        access_token: this.mint('zd-at'),
+        refresh_token: this.oauth.refreshToken,
+        token_type: 'bearer',
+        scope: 'tickets:read tickets:write users:read users:write',
+        expires_in: 3600,
+        refresh_token_expires_in: 2592000,
+      },
+    };
+  }
+
   protected override authorized(req: FakeRequest): boolean {
     const basic = `Basic ${Buffer.from(`${this.agentEmail}/token:${this.token}`).toString('base64')}`;
     return req.headers.authorization === `Bearer ${this.token}` || req.headers.authorization === basic;

@@ -1,6 +1,7 @@
 import { CrmUnavailableError } from '../errors.js';
 import { Breaker, Limiter } from './limiter.js';
 import { type CrmMetrics, labelCode } from './metrics.js';
+import type { OAuthSession } from './oauth.js';
 
 /** What every adapter is given: how to reach the network, where to log and count. */
 export interface CrmHttpDeps {
@@ -9,6 +10,8 @@ export interface CrmHttpDeps {
   log?: { warn(obj: object, msg: string): void };
   metrics?: CrmMetrics;
   siteId?: string;
+  /** The site's OAuth access token, when it uses OAuth instead of a static token. */
+  oauth?: OAuthSession;
 }
 
 export interface CrmRequest {
@@ -40,7 +43,7 @@ export interface VendorRules {
 export interface CrmHttpOptions {
   crm: string;
   baseUrl: string;
-  /** The Authorization header value. */
+  /** The Authorization header value (unused when the deps carry an OAuth session). */
   authorization(): string;
   timeoutMs: number;
   maxConcurrency: number;
@@ -82,14 +85,25 @@ export class CrmHttp {
   async request(req: CrmRequest): Promise<CrmResponse> {
     if (!this.#breaker.allow()) throw this.#fail(new CrmUnavailableError('breaker_open'));
     const attempts = this.opts.attempts ?? 3;
+    const oauth = this.deps.oauth;
     let last: CrmUnavailableError = new CrmUnavailableError('network');
+    let renewed = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const outcome = await this.#limiter.run(() => this.#once(req));
+      const auth = oauth ? await this.#guard(oauth.authorization()) : this.opts.authorization();
+      const outcome = await this.#limiter.run(() => this.#once(req, auth));
       if (!(outcome instanceof CrmUnavailableError)) {
         this.#breaker.success();
         return outcome;
       }
       last = outcome;
+      // A token that expired mid-session is renewed once and the request sent again, not counted
+      // as an attempt (docs/crm.md).
+      if (oauth && !renewed && oauth.isExpired(outcome.status, outcome.vendorCode)) {
+        renewed = true;
+        await this.#guard(oauth.refresh(auth));
+        attempt--;
+        continue;
+      }
       const waitMs = this.#retryWait(outcome, req, attempt, attempts);
       if (waitMs === null) break;
       this.#count('retried');
@@ -115,6 +129,16 @@ export class CrmHttp {
     return transient && req.idempotent ? backoff : null;
   }
 
+  /** A token request that failed fails the call as `crm_unavailable`, with the vendor's code logged. */
+  async #guard<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      this.#breaker.failure();
+      throw this.#fail(err instanceof CrmUnavailableError ? err : new CrmUnavailableError('auth'));
+    }
+  }
+
   #fail(err: CrmUnavailableError): CrmUnavailableError {
     const labels = { crm: this.opts.crm, site: this.#site };
     this.deps.metrics?.errors.inc({ ...labels, kind: err.kind, vendor_code: labelCode(err.vendorCode) });
@@ -129,14 +153,14 @@ export class CrmHttp {
     this.deps.metrics?.requests.inc({ crm: this.opts.crm, site: this.#site, outcome });
   }
 
-  async #once(req: CrmRequest): Promise<CrmResponse | CrmUnavailableError> {
+  async #once(req: CrmRequest, authorization: string): Promise<CrmResponse | CrmUnavailableError> {
     const base = this.opts.baseUrl.replace(/\/$/, '');
     const url = new URL(/^https?:/.test(req.path) ? req.path : `${base}${req.path}`);
     // A paging link from the vendor is followed only on the vendor's own origin.
     if (url.origin !== new URL(base).origin) return new CrmUnavailableError('malformed', 'foreign_link');
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = {
-      authorization: this.opts.authorization(),
+      authorization,
       accept: 'application/json',
       ...req.headers,
     };

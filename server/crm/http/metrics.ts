@@ -13,7 +13,7 @@ export class CrmMetrics {
     const registers = [registry];
     this.requests = new Counter({
       name: 'deputy_crm_requests_total',
-      help: 'HTTP requests to a CRM (each retry counts), by CRM, site and outcome (ok, error, retried)',
+      help: 'HTTP requests to a CRM (each retry counts), by CRM, site and outcome (ok, error, retried, token_ok, token_error)',
       labelNames: ['crm', 'site', 'outcome'],
       registers,
     });

@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-writes.js';
 import * as m0003 from './0003-tenants.js';
 import * as m0004 from './0004-handoff.js';
+import * as m0005 from './0005-crm-oauth.js';
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-writes': m0002,
   '0003-tenants': m0003,
   '0004-handoff': m0004,
+  '0005-crm-oauth': m0005,
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSigningKey } from '../../../server/auth/keys.js';
 import { signMcpToken } from '../../../server/auth/mcp-token.js';
+import type { LogStream } from '../../../server/logging.js';
 import type { Scope } from '../../../shared/scopes.js';
 import type { FakeVendor } from '../../fakes/base.js';
 import { FakeHubSpot } from '../../fakes/hubspot.js';
@@ -34,6 +35,8 @@ export interface CrmFixture {
   /** How many tickets the CRM holds. */
   ticketCount(): number;
   close(): Promise<void>;
+  /** Stops the server and starts it again on the same data directory and fake (a restart). */
+  restart(): Promise<void>;
 }
 
 const VISITOR: Scope[] = ['crm.read', 'crm.contact.update.self', 'crm.ticket.create', 'crm.write'];
@@ -51,7 +54,14 @@ function siteConfig(crm: Record<string, unknown>) {
 /** Boots Deputy with one site, `acme`, on the given CRM (a loopback fake for the vendors). */
 export async function startCrm(
   kind: CrmKind,
-  opts: { timeoutMs?: number; env?: Record<string, string>; identity?: 'sub' | 'email' } = {},
+  opts: {
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    identity?: 'sub' | 'email';
+    /** An OAuth block used instead of `tokenEnv` (the env must then hold its secrets). */
+    oauth?: Record<string, unknown>;
+    logStream?: LogStream;
+  } = {},
 ): Promise<CrmFixture> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-crm-'));
   const fake =
@@ -63,28 +73,33 @@ export async function startCrm(
           ? new FakeZendesk()
           : null;
   const baseUrl = fake ? await fake.start() : '';
-  const common = { baseUrl, tokenEnv: 'ACME_CRM_TOKEN', timeoutMs: opts.timeoutMs ?? 1000 };
+  const auth = opts.oauth ? { oauth: opts.oauth } : { tokenEnv: 'ACME_CRM_TOKEN' };
+  const common = { baseUrl, ...auth, timeoutMs: opts.timeoutMs ?? 1000 };
   const identity = opts.identity ?? 'sub';
   const crm = kind === 'embedded' ? { type: 'embedded', identity } : { type: kind, ...common, identity };
   const file = path.join(dataDir, 'deputy.config.json');
   writeFileSync(file, JSON.stringify({ sites: { acme: siteConfig(crm) } }));
   const ids = seed(fake);
-  const server = await startServer({
-    dataDir,
-    env: { DEPUTY_CONFIG: file, DEPUTY_DEMO: '0', ACME_CRM_TOKEN: fake?.token ?? '', ...opts.env },
-  });
+  const boot = () =>
+    startServer({
+      dataDir,
+      env: { DEPUTY_CONFIG: file, DEPUTY_DEMO: '0', ACME_CRM_TOKEN: fake?.token ?? '', ...opts.env },
+      ...(opts.logStream ? { logStream: opts.logStream } : {}),
+    });
+  const server = await boot();
   if (kind === 'embedded') seedEmbedded(server);
-  const sqlite = server.app.deputy.store.sqlite;
-  return {
+  const sqlite = () => fixture.server.app.deputy.store.sqlite;
+  const fixture: CrmFixture = {
     kind,
     server,
     fake,
     ...ids,
     async token(sub, scopes, extra = {}) {
-      const key = await loadSigningKey(server.dataDir);
+      const { url } = fixture.server;
+      const key = await loadSigningKey(dataDir);
       return signMcpToken(
         key,
-        { issuer: server.url, audience: `${server.url}/mcp` },
+        { issuer: url, audience: `${url}/mcp` },
         {
           sub,
           scopes,
@@ -98,7 +113,7 @@ export async function startCrm(
       if (fake instanceof FakeHubSpot) return fake.contacts.get(id)?.props.phone ?? null;
       if (fake instanceof FakeSalesforce) return fake.contacts.get(id)?.Phone ?? null;
       if (fake instanceof FakeZendesk) return fake.users.get(Number(id))?.phone ?? null;
-      const row = sqlite.prepare("select phone from customers where site_id = 'acme' and id = ?").get(id) as
+      const row = sqlite().prepare("select phone from customers where site_id = 'acme' and id = ?").get(id) as
         | { phone: string | null }
         | undefined;
       return row?.phone ?? null;
@@ -108,14 +123,19 @@ export async function startCrm(
       if (fake instanceof FakeSalesforce) return fake.cases.size;
       if (fake instanceof FakeZendesk) return fake.tickets.size;
       return (
-        sqlite.prepare("select count(*) as n from tickets where site_id = 'acme'").get() as { n: number }
+        sqlite().prepare("select count(*) as n from tickets where site_id = 'acme'").get() as { n: number }
       ).n;
     },
     async close() {
-      await server.close();
+      await fixture.server.close();
       await fake?.stop();
     },
+    async restart() {
+      await fixture.server.close();
+      fixture.server = await boot();
+    },
   };
+  return fixture;
 }
 
 type Ids = Pick<
