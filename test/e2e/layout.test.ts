@@ -13,6 +13,8 @@ describeEngines('widget layout', (run) => {
     expect(panel?.width).toBe(380);
     expect(panel!.x + panel!.width).toBeLessThanOrEqual(1280 - 16);
     expect(panel!.y).toBeGreaterThan(0);
+    // The header's "Signed in as" line keeps the header's colour (the operator-name rule once greyed it).
+    expect(await style(page, '.head .who', 'color')).toBe(await style(page, '.head h2', 'color'));
     await page.screenshot(shotPath(page, 'desktop'));
     await page.close();
   });
