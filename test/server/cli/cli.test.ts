@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKey } from '../../../server/auth/keys.js';
 import { signMcpToken } from '../../../server/auth/mcp-token.js';
 import { verifyVisitorToken } from '../../../server/auth/visitor-token.js';
-import { runCli } from '../../../server/cli.js';
 import { loadConfig } from '../../../server/sites/load.js';
+import { runDeputy } from '../../helpers/cli.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { callTool, errorOf } from '../mcp/support.js';
 
@@ -33,21 +33,8 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-/** Runs a CLI command in this process (the same code `npm run deputy -- …` runs). */
-async function deputy(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    env,
-    out: (line) => {
-      stdout += `${line}\n`;
-    },
-    err: (line) => {
-      stderr += `${line}\n`;
-    },
-  });
-  return { code, stdout, stderr };
-}
+/** Runs a CLI command in this process with the server's settings (test/helpers/cli.ts). */
+const deputy = (...args: string[]) => runDeputy(env, ...args);
 
 describe('npm run deputy -- token', () => {
   it('token mcp prints a token the server accepts, with exactly the scopes asked for', async () => {

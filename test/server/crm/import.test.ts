@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKey } from '../../../server/auth/keys.js';
-import { runCli } from '../../../server/cli.js';
 import { openStore } from '../../../server/store/db.js';
 import { FakeHubSpot } from '../../fakes/hubspot.js';
+import { runDeputy } from '../../helpers/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'deputy-import-'));
 const dataDir = path.join(dir, 'data');
@@ -18,11 +18,10 @@ function file(name: string, text: string): string {
   return p;
 }
 
-async function deputy(env: Record<string, string>, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    env: {
+/** The CLI with this file's config and data directory, plus `env` (test/helpers/cli.ts). */
+const deputy = (env: Record<string, string>, ...args: string[]) =>
+  runDeputy(
+    {
       ...process.env,
       DEPUTY_DATA_DIR: dataDir,
       DEPUTY_CONFIG: config,
@@ -30,15 +29,8 @@ async function deputy(env: Record<string, string>, ...args: string[]) {
       HUB_TOKEN: hubspot.token,
       ...env,
     },
-    out: (l) => {
-      stdout += `${l}\n`;
-    },
-    err: (l) => {
-      stderr += `${l}\n`;
-    },
-  });
-  return { code, stdout, stderr };
-}
+    ...args,
+  );
 
 async function rows(sql: string): Promise<unknown[]> {
   const store = await openStore(dataDir);
