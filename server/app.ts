@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,11 +17,15 @@ import { CrmMetrics } from './crm/http/metrics.js';
 import { buildCrmRegistry } from './crm/registry.js';
 import { SERVER_ERRORS } from './errors.js';
 import { VisitorBudgets } from './gateway/budgets.js';
+import { latestConversationFinder } from './gateway/continuity.js';
 import { GatewayControl } from './gateway/control.js';
 import type { ConversationHub } from './gateway/hub.js';
 import { meterModel } from './gateway/model-metrics.js';
 import { gatewayRoutes } from './gateway/plugin.js';
 import { visitorKey } from './gateway/session.js';
+import { SharedBudgets } from './gateway/shared-budgets.js';
+import { LeasedTurnOrder, LocalTurnOrder, type TurnOrder } from './gateway/turn-order.js';
+import { startLive } from './live/wiring.js';
 import { genReqId, type LogStream, loggerOptions } from './logging.js';
 import { mcpRoutes } from './mcp/http.js';
 import { InProcessTransport } from './mcp/in-process.js';
@@ -77,8 +82,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr?.port ?? config.port}`;
   };
   const mcpUrl = () => config.mcpUrl ?? `${selfUrl()}/mcp`;
+  // Several nodes share PostgreSQL (docs/scaling.md): turn order, confirm cards, budgets and live
+  // fan-out go through the database; on SQLite (one node) turns queue in process.
+  const databaseUrl = (config as { databaseUrl?: string | undefined }).databaseUrl;
+  const nodeId = `n_${randomBytes(6).toString('base64url')}`;
+  const turns: TurnOrder = databaseUrl
+    ? new LeasedTurnOrder({
+        db: deps.store.db,
+        nodeId,
+        announce: (c) => hub.live?.publish({ k: 'l', c }),
+        stopping: (): boolean => control.draining,
+        log: app.log,
+      })
+    : new LocalTurnOrder();
   // The hub with a tap for the operator consoles (docs/architecture.md §10).
-  const hub = new TappedHub();
+  const hub = new TappedHub({ db: deps.store.db, nodeId, turns, log: app.log });
   const metrics = new Metrics();
   const control = new GatewayControl(hub);
   const drain = () => control.drain(config.limits.drainTimeoutMs);
@@ -94,7 +112,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const models = new Map(
     [...new Set([...config.sites.values()].map((s) => s.model))].map((n) => [n, createModel(n, deps.env)]),
   );
-  const budgets = new VisitorBudgets(config.limits);
+  const budgets = databaseUrl
+    ? new SharedBudgets(deps.store.db, config.limits)
+    : new VisitorBudgets(config.limits);
 
   app.get('/.well-known/jwks.json', async () => ({ keys: [deps.signingKey.publicJwk] }));
   app.get('/healthz', async () => ({ ok: true }));
@@ -151,6 +171,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     hub,
     guard: people.handoff,
     visitorTyping: (cid, on) => void people.service.visitorTyping(cid, on).catch(() => {}),
+    latestConversation: latestConversationFinder(deps.store.db),
     createAgent: (identity, conversationId, locale) => {
       const phoneCountry = config.sites.get(identity.site)?.phoneCountry;
       const model =
@@ -178,6 +199,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
     budgets,
     control,
+  });
+
+  const live = await startLive({
+    db: deps.store.db,
+    databaseUrl,
+    hub,
+    conversations,
+    consoleSites: () => people.consoles.sites(),
+    log: app.log,
+  });
+  app.addHook('onClose', async () => {
+    if (budgets instanceof SharedBudgets) budgets.close();
+    await live.delivery.close();
   });
 
   await app.register(consoleRoutes, {

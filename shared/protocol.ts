@@ -30,6 +30,11 @@ export const HelloFrame = z.strictObject({
   /** Highest `seq` the widget has rendered; the server replays everything after it. */
   lastSeq: z.number().int().min(0).optional(),
   locale: z.string().max(35).optional(),
+  /**
+   * Without a conversation id: continue this signed-in visitor's recent conversation (started in
+   * another browser, served by any node) instead of starting one. Ignored for anonymous visitors.
+   */
+  latest: z.literal(true).optional(),
 });
 export type HelloFrame = z.infer<typeof HelloFrame>;
 

@@ -2,11 +2,12 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTokenMinter } from '../auth/mcp-token.js';
 import type { VisitorIdentity } from '../auth/visitor-token.js';
 import type { StoredMessage } from '../store/conversations.js';
-import { runTurn, type TurnSink } from './loop.js';
+import { LIMITS, runTurn, type TurnSink } from './loop.js';
 import { languageName } from './loop-replies.js';
 import { type CrmTools, connectCrmTools } from './mcp-client.js';
-import type { ChatMessage, Model, ToolSpec } from './model.js';
+import type { ChatMessage, Model, ToolResultForModel, ToolSpec } from './model.js';
 import { toToolSpec } from './tool-results.js';
+import { confirmedCall } from './tool-runner.js';
 
 export const SYSTEM_PROMPT = `You are Deputy, the customer-service assistant of this website.
 You help the signed-in customer with their own account and tickets, using only the tools you are given.
@@ -109,6 +110,19 @@ export class VisitorAgent {
       signal,
       ...(this.deps.log ? { log: this.deps.log } : {}),
     });
+  }
+
+  /**
+   * The confirmed call of a card this visitor clicked on this node, whichever node's turn showed
+   * it (docs/scaling.md): made with this visitor's own MCP token, like every call of theirs.
+   */
+  async confirmedWrite(
+    tool: string,
+    args: Record<string, unknown>,
+    state: string,
+  ): Promise<ToolResultForModel> {
+    const tools = await this.#connect();
+    return confirmedCall({ tools, toolTimeoutMs: LIMITS.toolTimeoutMs }, tool, args, state);
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,16 @@ export const LIMITS: TurnLimits = {
 export type ConfirmOutcome = 'accepted' | 'declined' | 'expired' | 'withdrawn';
 
 /**
+ * The visitor's answer to a card. With `result`, the confirmed call was already made where the
+ * click arrived (possibly another node, docs/scaling.md) and the loop uses its result instead of
+ * calling again.
+ */
+export interface ConfirmAnswer {
+  outcome: ConfirmOutcome;
+  result?: ToolResultForModel;
+}
+
+/**
  * A turn that ended because its confirm card was withdrawn (the visitor wrote again, or a restart):
  * nothing is stored for it; the visitor's newer message gets the answer.
  */
@@ -58,7 +68,14 @@ export interface TurnSink {
    * Shows a confirm card and resolves with the visitor's answer (or `expired` after `expiresAt`).
    * The signed confirmation state stays with the caller; only the summary reaches the widget.
    */
-  confirm(card: { tool: string; summary: string; expiresAt: string }): Promise<ConfirmOutcome>;
+  confirm(card: {
+    tool: string;
+    summary: string;
+    expiresAt: string;
+    /** The write as asked, and the MCP server's signed state (stored, never shown). */
+    args: Record<string, unknown>;
+    state: string;
+  }): Promise<ConfirmOutcome | ConfirmAnswer>;
 }
 
 export interface TurnInput {

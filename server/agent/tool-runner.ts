@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { localSummary } from './confirm-text.js';
 import { CONFIRMATION_META_KEY, isConfirmationRequired, readConfirmation } from './confirmation.js';
-import type { ConfirmOutcome, TurnSink } from './loop.js';
+import type { ConfirmAnswer, TurnSink } from './loop.js';
 import { type LoopErrorCode, loopError } from './loop-errors.js';
 import type { CrmTools } from './mcp-client.js';
 import type { ToolCall, ToolResultForModel, ToolSpec } from './model.js';
@@ -59,15 +59,30 @@ async function runWrite(
   if (!isConfirmationRequired(first.result)) return toModelResult(first.result);
   const request = readConfirmation(first.result);
   if (!request) return loopError('confirmation_malformed');
-  const outcome: ConfirmOutcome = await ctx.sink.confirm({
+  const answer = await ctx.sink.confirm({
     tool: name,
     summary: localSummary(name, args, request.summary, ctx.locale),
     expiresAt: request.expiresAt,
+    args,
+    state: request.state,
   });
+  const { outcome, result }: ConfirmAnswer = typeof answer === 'string' ? { outcome: answer } : answer;
   if (outcome === 'declined') return loopError('declined');
   if (outcome === 'expired') return loopError('confirmation_expired');
   if (outcome === 'withdrawn') return loopError('withdrawn');
-  const second = await callRaw(ctx, name, args, { [CONFIRMATION_META_KEY]: request.state });
+  // Confirmed and already written where the click arrived (docs/scaling.md).
+  if (result) return result;
+  return confirmedCall(ctx, name, args, request.state);
+}
+
+/** The confirmed call: the same call again, with the signed state in `_meta`. */
+export async function confirmedCall(
+  ctx: Pick<ToolRunContext, 'tools' | 'toolTimeoutMs'>,
+  name: string,
+  args: Record<string, unknown>,
+  state: string,
+): Promise<ToolResultForModel> {
+  const second = await callRaw(ctx, name, args, { [CONFIRMATION_META_KEY]: state });
   if (!second.ok) return loopError(second.code);
   // A server asking again after a Confirm is not obeyed twice: the state is never shown to the model.
   if (isConfirmationRequired(second.result)) return loopError('confirmation_malformed');
@@ -88,7 +103,7 @@ async function callWithin(
 
 /** One MCP call bounded by the per-tool timeout; failures become loop error codes. */
 async function callRaw(
-  ctx: ToolRunContext,
+  ctx: Pick<ToolRunContext, 'tools' | 'toolTimeoutMs'>,
   name: string,
   args: Record<string, unknown>,
   meta?: Record<string, unknown>,

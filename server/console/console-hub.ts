@@ -39,6 +39,16 @@ export class ConsoleHub {
     return new Set([...(this.#bySite.get(siteId) ?? [])].map((c) => c.operator.id)).size;
   }
 
+  /** Sites with a console open on this node (the live delivery reads their conversations). */
+  sites(): string[] {
+    return [...this.#bySite.keys()];
+  }
+
+  /** Whether a console of the site is open on this node. */
+  watches(siteId: string): boolean {
+    return this.#bySite.has(siteId);
+  }
+
   /** Distinct operators online on this node, all sites. */
   onlineTotal(): number {
     return new Set([...this.#bySite.values()].flatMap((set) => [...set].map((c) => c.operator.id))).size;

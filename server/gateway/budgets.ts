@@ -13,6 +13,21 @@ export class ModelBudgetExceeded extends ModelRefused {
   }
 }
 
+export type Admission =
+  | { ok: true }
+  | { ok: false; code: 'rate_limited' | 'model_budget'; retryAfterMs: number };
+
+/** Per-visitor budgets: in this process (one node), or shared by every node (shared-budgets.ts). */
+export interface Budgets {
+  /**
+   * Admits one visitor message: refused with the code to show when the visitor is over their
+   * message budget, or has no model call left to answer it with.
+   */
+  admitMessage(key: string): Admission | Promise<Admission>;
+  /** The model, with every step charged to this visitor's budget. */
+  wrapModel(model: Model, key: string, onRefused?: () => void): Model;
+}
+
 interface VisitorBudget {
   messages: TokenBucket;
   modelCalls: TokenBucket;
@@ -25,7 +40,7 @@ const SWEEP_AT = 10_000;
  * Per-visitor budgets across all their tabs (keyed `<site>:<sub>`): visitor messages per minute and
  * model steps per minute. An abusive visitor cannot run up the model bill by opening more sockets.
  */
-export class VisitorBudgets {
+export class VisitorBudgets implements Budgets {
   readonly #budgets = new Map<string, VisitorBudget>();
 
   constructor(private readonly limits: Pick<Limits, 'messagesPerMinute' | 'modelCallsPerMinute'>) {}
@@ -51,9 +66,7 @@ export class VisitorBudgets {
    * Admits one visitor message: refused with the code to show when the visitor is over their
    * message budget, or has no model call left to answer it with.
    */
-  admitMessage(
-    key: string,
-  ): { ok: true } | { ok: false; code: 'rate_limited' | 'model_budget'; retryAfterMs: number } {
+  admitMessage(key: string): Admission {
     const b = this.#get(key);
     if (!b.modelCalls.available())
       return { ok: false, code: 'model_budget', retryAfterMs: b.modelCalls.retryAfterMs() };

@@ -42,7 +42,7 @@ export class GatewayControl {
     if (!finished) {
       // Cards still waiting are withdrawn before the sockets close, so the widget shows them as not
       // done (nothing written); the stored visitor message is answered by the next process.
-      this.hub.withdrawConfirms();
+      await this.hub.withdrawConfirms().catch(() => 0);
       this.#abort.abort(new Error('shutdown deadline'));
     }
     for (const session of [...this.sessions]) session.close('shutting_down');

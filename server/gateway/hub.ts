@@ -1,41 +1,95 @@
-import type { ConfirmRequestFrame, ConfirmResultFrame, ServerFrame } from '../../shared/protocol.js';
-
-type ConfirmOutcome = ConfirmResultFrame['outcome'];
+import type { Kysely } from 'kysely';
+import type { ConfirmRequestFrame, ServerFrame } from '../../shared/protocol.js';
+import type { ConfirmAnswer } from '../agent/loop.js';
+import type { LiveDelivery } from '../live/delivery.js';
+import type { Database } from '../store/schema.js';
+import { type CardRequest, ConfirmBoard, type ConfirmedCall } from './confirm-board.js';
+import { LocalTurnOrder, type TurnOrder } from './turn-order.js';
 
 /** A socket as the hub sees it: something frames can be sent to. */
 export interface Subscriber {
   send(frame: ServerFrame): void;
 }
 
+export interface HubDeps {
+  db: Kysely<Database>;
+  /** This process, among the nodes sharing the database. */
+  nodeId: string;
+  /** One turn at a time per conversation: in process, or leased across nodes. */
+  turns?: TurnOrder;
+  log: { warn(obj: object, msg: string): void };
+}
+
 /**
- * Live state per conversation: the sockets showing it (two tabs of one visitor), the reply being
- * streamed (so a reconnecting widget gets what it missed), and the queue of turns, which run one
- * at a time in message order.
+ * Live state per conversation on this node: the sockets showing it (two tabs of one visitor), the
+ * reply being streamed (so a reconnecting widget gets what it missed). What another node could need
+ * is elsewhere (docs/scaling.md): stored messages reach other nodes' sockets through the live
+ * delivery, confirm cards are in the database (ConfirmBoard), and turn order is the TurnOrder's.
  */
 export class ConversationHub {
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   /** `started`: reply_start was sent (it is sent with the first text, so a withdrawn turn shows nothing). */
   readonly #inflight = new Map<string, { id: string; text: string; started: boolean }>();
-  readonly #queues = new Map<string, Promise<void>>();
-  readonly #confirms = new Map<
-    string,
-    { conversationId: string; card: ConfirmRequestFrame; settle(outcome: ConfirmOutcome): void }
-  >();
+  readonly #turns: TurnOrder;
+  readonly confirms: ConfirmBoard;
+  readonly nodeId: string;
+  readonly #log: HubDeps['log'];
+  /** The fan-out to every node (server/live); without it, messages reach this node's sockets only. */
+  live: LiveDelivery | null = null;
 
-  subscribe(conversationId: string, sub: Subscriber): () => void {
+  constructor(deps: HubDeps) {
+    this.nodeId = deps.nodeId;
+    this.#log = deps.log;
+    this.#turns = deps.turns ?? new LocalTurnOrder();
+    this.confirms = new ConfirmBoard({
+      db: deps.db,
+      nodeId: deps.nodeId,
+      deliver: (cid, frame) => this.deliver(cid, frame),
+      announce: (cid, id) => this.live?.publish({ k: 'c', c: cid, i: id }),
+      log: deps.log,
+    });
+  }
+
+  /**
+   * Adds a socket showing a conversation; `seenSeq` is what the caller has read (or will replay)
+   * from the database, so the live delivery hands it what follows.
+   */
+  subscribe(conversationId: string, sub: Subscriber, seenSeq?: number): () => void {
     let set = this.#subscribers.get(conversationId);
     if (!set) {
       set = new Set();
       this.#subscribers.set(conversationId, set);
     }
     set.add(sub);
+    if (seenSeq !== undefined) this.live?.watch(conversationId, seenSeq);
     return () => {
       set.delete(sub);
       if (set.size === 0) this.#subscribers.delete(conversationId);
     };
   }
 
+  /** Whether a socket on this node shows the conversation. */
+  subscribed(conversationId: string): boolean {
+    return this.#subscribers.has(conversationId);
+  }
+
+  /** Conversations shown by sockets on this node. */
+  conversations(): string[] {
+    return [...this.#subscribers.keys()];
+  }
+
+  /**
+   * Sends a frame to everyone showing the conversation. A stored message goes through the live
+   * delivery (every node, once each, in seq order); other frames are this node's (a streaming
+   * reply, tool chips, typing) and reach other nodes' sockets only as the stored message.
+   */
   broadcast(conversationId: string, frame: ServerFrame): void {
+    if (frame.type === 'message' && this.live) this.live.local(conversationId, frame);
+    else this.deliver(conversationId, frame);
+  }
+
+  /** Sends a frame to this node's sockets of the conversation. */
+  deliver(conversationId: string, frame: ServerFrame): void {
     for (const sub of this.#subscribers.get(conversationId) ?? []) {
       // One broken socket must not keep the frame from the visitor's other tabs.
       try {
@@ -62,10 +116,10 @@ export class ConversationHub {
     if (!current || !text) return;
     if (!current.started) {
       current.started = true;
-      this.broadcast(conversationId, { type: 'reply_start', id: current.id });
+      this.deliver(conversationId, { type: 'reply_start', id: current.id });
     }
     current.text += text;
-    this.broadcast(conversationId, { type: 'delta', id: current.id, text });
+    this.deliver(conversationId, { type: 'delta', id: current.id, text });
   }
 
   endReply(conversationId: string): void {
@@ -73,74 +127,58 @@ export class ConversationHub {
   }
 
   /**
-   * Broadcasts a confirm card and waits for the first answer from any of the visitor's sockets.
-   * A second click, or a click after expiry, finds nothing pending (W6).
+   * Shows a confirm card on every node and waits for the first answer from any of the visitor's
+   * sockets, wherever they are. A second click, or a click after expiry, finds nothing pending (W6).
    */
-  requestConfirm(
-    conversationId: string,
-    card: { confirmId: string; tool: string; summary: string; expiresAt: string },
-  ): Promise<ConfirmOutcome> {
-    return new Promise((resolve) => {
-      const ms = Math.max(0, Date.parse(card.expiresAt) - Date.now());
-      const timer = setTimeout(() => settle('expired'), ms);
-      const settle = (outcome: ConfirmOutcome) => {
-        if (!this.#confirms.delete(card.confirmId)) return;
-        clearTimeout(timer);
-        this.broadcast(conversationId, { type: 'confirm_result', confirmId: card.confirmId, outcome });
-        resolve(outcome);
-      };
-      const frame: ConfirmRequestFrame = { type: 'confirm_request', ...card };
-      this.#confirms.set(card.confirmId, { conversationId, card: frame, settle });
-      this.broadcast(conversationId, frame);
-    });
+  requestConfirm(conversationId: string, card: CardRequest): Promise<ConfirmAnswer> {
+    return this.confirms.request(conversationId, card);
   }
 
   /** A click on a confirm card; false when nothing of this conversation is pending under that id. */
-  answerConfirm(conversationId: string, confirmId: string, accept: boolean): boolean {
-    const pending = this.#confirms.get(confirmId);
-    if (!pending || pending.conversationId !== conversationId) return false;
-    pending.settle(accept ? 'accepted' : 'declined');
-    return true;
+  answerConfirm(
+    conversationId: string,
+    confirmId: string,
+    accept: boolean,
+    call: ConfirmedCall,
+  ): Promise<boolean> {
+    return this.confirms.answer(conversationId, confirmId, accept, call);
   }
 
   /**
-   * Withdraws the cards waiting in a conversation (or in every conversation): the visitor wrote
-   * something else, or the process is going away. Nothing is written; a later click finds nothing.
-   * Issue #14: a turn never waits on the visitor.
+   * Withdraws the cards waiting in a conversation (or every card this node's turns wait on): the
+   * visitor wrote something else, or the process is going away. Nothing is written; a later click
+   * finds nothing. Issue #14: a turn never waits on the visitor.
    */
-  withdrawConfirms(conversationId?: string): number {
-    let n = 0;
-    for (const pending of [...this.#confirms.values()]) {
-      if (conversationId !== undefined && pending.conversationId !== conversationId) continue;
-      pending.settle('withdrawn');
-      n++;
-    }
-    return n;
+  withdrawConfirms(conversationId?: string): Promise<number> {
+    return this.confirms.withdraw(conversationId === undefined ? { node: true } : { conversationId });
   }
 
   /** Cards still waiting in a conversation, replayed to a reconnecting widget so a reload keeps them. */
-  pendingConfirms(conversationId: string): ConfirmRequestFrame[] {
-    return [...this.#confirms.values()].filter((p) => p.conversationId === conversationId).map((p) => p.card);
+  pendingConfirms(conversationId: string): Promise<ConfirmRequestFrame[]> {
+    return this.confirms.pending(conversationId);
   }
 
-  /** Runs `task` after every earlier task of this conversation has finished. */
+  /** Runs `task` after every earlier task of this conversation has finished (on any node). */
   enqueue(conversationId: string, task: () => Promise<void>): Promise<void> {
-    const previous = this.#queues.get(conversationId) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const tracked = next.finally(() => {
-      if (this.#queues.get(conversationId) === tracked) this.#queues.delete(conversationId);
-    });
-    this.#queues.set(conversationId, tracked);
-    return tracked;
+    return this.#turns.enqueue(conversationId, task);
   }
 
-  /** Whether a turn of this conversation is running or queued. */
+  /** Whether a turn of this conversation is running or queued on this node. */
   busy(conversationId: string): boolean {
-    return this.#queues.has(conversationId);
+    return this.#turns.busy(conversationId);
+  }
+
+  /** A pointer about cards or leases from any node (server/live). */
+  pointer(p: { k: 'c'; c: string; i: string } | { k: 'l'; c: string }): void {
+    if (p.k === 'l') return this.#turns.released(p.c);
+    if (!this.subscribed(p.c) && !this.confirms.waiting(p.i)) return;
+    this.confirms
+      .changed(p.c, p.i, this.subscribed(p.c))
+      .catch((err: unknown) => this.#log.warn({ err }, 'confirm pointer failed'));
   }
 
   /** Resolves when every queued turn has finished (graceful shutdown). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.#queues.values()]);
+    await this.#turns.drain();
   }
 }

@@ -16,7 +16,7 @@ import type { Limits, SiteConfig } from '../config.js';
 import { maskText } from '../mask.js';
 import type { Metrics } from '../metrics.js';
 import type { Conversation, ConversationStore } from '../store/conversations.js';
-import type { VisitorBudgets } from './budgets.js';
+import type { Budgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
 import { messageFrame } from './frames.js';
@@ -36,11 +36,16 @@ export interface GatewayDeps {
   log: FastifyBaseLogger;
   limits: Limits;
   metrics: Metrics;
-  budgets: VisitorBudgets;
+  budgets: Budgets;
   control: GatewayControl;
   /** Handoff: whether the bot answers, and the visitor's typing shown to operators (server/console). */
   guard?: TurnGuard;
   visitorTyping?(conversationId: string, on: boolean): void;
+  /**
+   * A signed-in visitor's recent conversation, for a browser that has none stored (continuity
+   * across devices, docs/scaling.md); absent = every new browser starts a new conversation.
+   */
+  latestConversation?(siteId: string, subject: string): Promise<Conversation | null>;
 }
 
 /** What the upgrade established: the sites the page's origin may use, and who is connecting. */
@@ -173,9 +178,19 @@ export class Session {
     if (!this.#conversation || !this.#identity) return this.#strike('hello_required');
     if (frame.type === 'message') return this.#onVisitorMessage(frame);
     if (frame.type === 'typing') return this.deps.visitorTyping?.(this.#conversation.id, frame.on);
-    if (!this.deps.hub.answerConfirm(this.#conversation.id, frame.confirmId, frame.accept)) {
-      this.#strike('confirmation_unknown');
-    }
+    // Claimed here whichever node showed the card; an accepted write is made here, with this
+    // visitor's own agent (docs/scaling.md).
+    const agent = this.#agent;
+    const answered = await this.deps.hub.answerConfirm(
+      this.#conversation.id,
+      frame.confirmId,
+      frame.accept,
+      (tool, args, state) => {
+        if (!agent) throw new Error('no agent');
+        return agent.confirmedWrite(tool, args, state);
+      },
+    );
+    if (!answered) this.#strike('confirmation_unknown');
   }
 
   async #onHello(frame: HelloFrame): Promise<void> {
@@ -213,6 +228,11 @@ export class Session {
         identity = { ...identity, sub: row.subject };
         resumed = true;
       }
+    } else if (frame.latest && !identity.anonymous && this.deps.latestConversation) {
+      // A signed-in visitor in a browser with nothing stored: their recent conversation, found by
+      // site and verified subject. Anonymous visitors stay per browser.
+      conversation = await this.deps.latestConversation(site.id, identity.sub);
+      resumed = conversation !== null;
     }
     if (this.socket.readyState !== this.socket.OPEN) return;
     const release = this.origin.visitorCaps?.acquire(visitorKey(identity));
@@ -231,8 +251,9 @@ export class Session {
     // Subscribed before reading history, so nothing stored meanwhile is missed: live frames wait in
     // #held until the replay is sent (the widget drops message frames whose seq it has seen).
     this.#held = [];
-    this.#unsubscribe = this.deps.hub.subscribe(conversation.id, this);
+    this.#unsubscribe = this.deps.hub.subscribe(conversation.id, this, conversation.lastSeq);
     const latest = resumed ? await store.recent(conversation.id, 1) : [];
+    const cards = await this.deps.hub.pendingConfirms(conversation.id);
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.send({
       type: 'welcome',
@@ -240,10 +261,11 @@ export class Session {
       visitor: { name: identity.name, anonymous: identity.anonymous },
       lastSeq: Math.max(latest.at(-1)?.seq ?? 0, conversation.lastSeq),
       resumed,
-      pendingConfirms: this.deps.hub.pendingConfirms(conversation.id).map((c) => c.confirmId),
+      pendingConfirms: cards.map((c) => c.confirmId),
     });
-    if (!(await this.#replay(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0))) return;
-    this.#releaseHeld(conversation.id);
+    const replayed = await this.#replay(conversation.id, resumed ? (frame.lastSeq ?? 0) : 0);
+    if (replayed === false) return;
+    await this.#releaseHeld(conversation.id, replayed);
     this.#log.info({ resumed, anonymous: identity.anonymous }, 'chat session started');
     // A visitor message stored but never answered (the previous process died mid-turn) is answered
     // now, so a restart resumes every conversation. The check and the enqueue are synchronous.
@@ -260,7 +282,7 @@ export class Session {
       this.deps.metrics.messages.inc({ outcome: 'refused' });
       return this.error('shutting_down', { clientId: frame.clientId });
     }
-    const admitted = this.deps.budgets.admitMessage(visitorKey(this.#identity!));
+    const admitted = await this.deps.budgets.admitMessage(visitorKey(this.#identity!));
     if (!admitted.ok) {
       this.deps.metrics.messages.inc({ outcome: 'refused' });
       this.deps.metrics.budgetRefusals.inc({
@@ -287,9 +309,9 @@ export class Session {
     });
     if (stored.duplicate) return;
     this.deps.hub.broadcast(conversation.id, messageFrame(stored.message));
-    // Writing instead of clicking withdraws a waiting card: its turn ends and this message is
-    // answered next (issue #14: no turn ever waits on the visitor).
-    this.deps.hub.withdrawConfirms(conversation.id);
+    // Writing instead of clicking withdraws a waiting card (on whichever node): its turn ends and
+    // this message is answered next (issue #14: no turn ever waits on the visitor).
+    await this.deps.hub.withdrawConfirms(conversation.id);
     void this.deps.hub.enqueue(conversation.id, () => this.#runTurn(conversation));
   }
 
@@ -306,8 +328,11 @@ export class Session {
     }
   }
 
-  /** Sends stored messages after `afterSeq` in pages, paced by what the reader takes. */
-  async #replay(conversationId: string, afterSeq: number): Promise<boolean> {
+  /**
+   * Sends stored messages after `afterSeq` in pages, paced by what the reader takes. Resolves with
+   * the last seq sent (false when the reader was too slow or went away).
+   */
+  async #replay(conversationId: string, afterSeq: number): Promise<number | false> {
     const page = 200;
     for (let after = afterSeq; ; ) {
       const rows = await this.deps.conversations.since(conversationId, after, page);
@@ -319,26 +344,31 @@ export class Session {
         }
         after = m.seq;
       }
-      if (rows.length < page) return this.socket.readyState === this.socket.OPEN;
+      if (rows.length < page) return this.socket.readyState === this.socket.OPEN ? after : false;
     }
   }
 
-  /** Live frames held during the replay; a streaming reply is sent as one snapshot instead. */
-  #releaseHeld(conversationId: string): void {
+  /**
+   * Live frames held during the replay (messages the replay already sent are dropped); a streaming
+   * reply is sent as one snapshot instead.
+   */
+  async #releaseHeld(conversationId: string, replayedThrough: number): Promise<void> {
+    const cards = await this.deps.hub.pendingConfirms(conversationId);
     const held = this.#held ?? [];
     this.#held = null;
     const inflight = this.deps.hub.inflight(conversationId);
     for (const frame of held) {
       const partOfInflight =
         (frame.type === 'reply_start' || frame.type === 'delta') && frame.id === inflight?.id;
-      if (!partOfInflight) this.send(frame);
+      const replayed = frame.type === 'message' && frame.seq <= replayedThrough;
+      if (!partOfInflight && !replayed) this.send(frame);
     }
     if (inflight) {
       this.send({ type: 'reply_start', id: inflight.id });
       if (inflight.text) this.send({ type: 'delta', id: inflight.id, text: inflight.text });
     }
     const heldCards = new Set(held.flatMap((f) => (f.type === 'confirm_request' ? [f.confirmId] : [])));
-    for (const card of this.deps.hub.pendingConfirms(conversationId)) {
+    for (const card of cards) {
       if (!heldCards.has(card.confirmId)) this.send(card);
     }
   }

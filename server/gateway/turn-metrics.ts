@@ -21,9 +21,9 @@ export function instrumentSink(metrics: Metrics, sink: TurnSink): TurnSink {
       sink.tool(callId, name, label, status);
     },
     async confirm(card) {
-      const outcome = await sink.confirm(card);
-      metrics.confirmations.inc({ outcome });
-      return outcome;
+      const answer = await sink.confirm(card);
+      metrics.confirmations.inc({ outcome: typeof answer === 'string' ? answer : answer.outcome });
+      return answer;
     },
   };
 }

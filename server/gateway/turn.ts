@@ -67,8 +67,8 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
         if (status === 'error') toolErrors++;
         hub.broadcast(conversationId, { type: 'tool', callId, name, label, status });
       },
-      confirm: (card: { tool: string; summary: string; expiresAt: string }) =>
-        hub.requestConfirm(conversationId, { confirmId: newId('cf'), ...card }),
+      confirm: (card) =>
+        hub.requestConfirm(conversationId, { confirmId: newId('cf'), forSeq: last.seq, ...card }),
     });
     // Status lines ("Sam joined") are for the widget, never the model.
     const transcript = history.filter((m) => m.role !== 'status');

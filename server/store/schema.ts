@@ -14,6 +14,10 @@ export interface Database {
   conversation_notes: ConversationNotesTable;
   operator_audit: OperatorAuditTable;
   crm_oauth: CrmOAuthTable;
+  turn_leases: TurnLeasesTable;
+  pending_confirms: PendingConfirmsTable;
+  console_presence: ConsolePresenceTable;
+  visitor_budgets: VisitorBudgetsTable;
 }
 
 export interface CustomersTable {
@@ -173,4 +177,54 @@ export interface CrmOAuthTable {
   seed_hash: string;
   refresh_token: string;
   updated_at: string;
+}
+
+/** Which node runs a conversation's turn now (docs/scaling.md); an expired lease is free. */
+export interface TurnLeasesTable {
+  conversation_id: string;
+  holder: string;
+  expires_at: string;
+}
+
+export type PendingConfirmStatus =
+  | 'pending'
+  | 'accepted'
+  | 'declined'
+  | 'withdrawn'
+  | 'expired'
+  | 'done'
+  | 'failed';
+
+/** A confirm card shown to a visitor, answered on any node (docs/scaling.md). */
+export interface PendingConfirmsTable {
+  id: string;
+  conversation_id: string;
+  for_seq: number;
+  tool: string;
+  args: string;
+  summary: string;
+  state: string;
+  expires_at: string;
+  status: PendingConfirmStatus;
+  result: string | null;
+  node: string;
+  created_at: string;
+  settled_at: string | null;
+}
+
+/** An open operator console on some node; expired rows are a node that went away. */
+export interface ConsolePresenceTable {
+  id: string;
+  site_id: string;
+  operator_id: string;
+  name: string;
+  viewing: string | null;
+  expires_at: string;
+}
+
+/** Per-visitor use of a budget within one minute, shared by every node. */
+export interface VisitorBudgetsTable {
+  key: string;
+  minute: string;
+  used: number;
 }

@@ -220,7 +220,7 @@ export class Conversation {
     if (this.saved.conversationId) {
       frame.conversationId = this.saved.conversationId;
       frame.lastSeq = this.saved.lastSeq;
-    }
+    } else if (token) frame.latest = true;
     return frame;
   }
 
