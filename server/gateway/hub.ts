@@ -170,7 +170,10 @@ export class ConversationHub {
 
   /** A pointer about cards or leases from any node (server/live). */
   pointer(p: { k: 'c'; c: string; i: string } | { k: 'l'; c: string }): void {
-    if (p.k === 'l') return this.#turns.released(p.c);
+    if (p.k === 'l') {
+      this.#turns.released(p.c);
+      return;
+    }
     if (!this.subscribed(p.c) && !this.confirms.waiting(p.i)) return;
     this.confirms
       .changed(p.c, p.i, this.subscribed(p.c))

@@ -99,7 +99,10 @@ export class LiveDelivery {
   }
 
   #onPointer(p: LivePointer): void {
-    if (p.k !== 'm') return this.deps.other(p);
+    if (p.k !== 'm') {
+      this.deps.other(p);
+      return;
+    }
     this.#sites.set(p.c, p.t);
     if (!this.deps.interested(p.c, p.t)) return;
     this.#through(p.c, p.s);
