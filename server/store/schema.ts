@@ -16,7 +16,6 @@ export interface Database {
   crm_oauth: CrmOAuthTable;
   turn_leases: TurnLeasesTable;
   pending_confirms: PendingConfirmsTable;
-  console_presence: ConsolePresenceTable;
   visitor_budgets: VisitorBudgetsTable;
 }
 
@@ -210,16 +209,6 @@ export interface PendingConfirmsTable {
   node: string;
   created_at: string;
   settled_at: string | null;
-}
-
-/** An open operator console on some node; expired rows are a node that went away. */
-export interface ConsolePresenceTable {
-  id: string;
-  site_id: string;
-  operator_id: string;
-  name: string;
-  viewing: string | null;
-  expires_at: string;
 }
 
 /** Per-visitor use of a budget within one minute, shared by every node. */

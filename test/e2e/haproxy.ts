@@ -12,7 +12,9 @@ export const HAPROXY = '/usr/sbin/haproxy';
 
 /** Why HAProxy cannot run here, or null. */
 export function haproxyMissing(): string | null {
-  return existsSync(HAPROXY) ? null : `HAProxy is not installed at ${HAPROXY} (Debian: apt-get install haproxy)`;
+  return existsSync(HAPROXY)
+    ? null
+    : `HAProxy is not installed at ${HAPROXY} (Debian: apt-get install haproxy)`;
 }
 
 /** The configuration docs/scaling.md shows, for these backends. */

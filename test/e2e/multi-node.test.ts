@@ -16,7 +16,8 @@ import { type Haproxy, haproxyMissing, startHaproxy } from './haproxy.js';
 import { ask, INPUT, openChat, REPLY, rows, SEND, textOf, until } from './widget-page.js';
 
 const missing = !postgresAvailable ? POSTGRES_SKIP_REASON : (haproxyMissing() ?? chromiumMissing());
-if (missing && process.env.CI === 'true') throw new Error(`CI=true but ${missing}: the multi-node e2e never skips in CI`);
+if (missing && process.env.CI === 'true')
+  throw new Error(`CI=true but ${missing}: the multi-node e2e never skips in CI`);
 if (missing) console.warn(`multi-node e2e skipped: ${missing}`);
 
 const CONFIRM = { role: 'button', name: 'Confirm' } as const;
@@ -52,7 +53,10 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
         }),
       );
     }
-    lb = await startHaproxy(await freePort(), nodes.map((n) => Number(new URL(n.url).port)));
+    lb = await startHaproxy(
+      await freePort(),
+      nodes.map((n) => Number(new URL(n.url).port)),
+    );
     engine = await launchChromium();
   }, 180_000);
 

@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely';
 /**
  * Conversation state another node may need (docs/architecture.md §9, docs/scaling.md): the lease
  * that lets one node at a time run a conversation's turn, confirm cards waiting on a visitor (so a
- * click on any node, also after the node that showed the card died, writes exactly once), operator
- * presence across nodes, and per-visitor budget windows. Times are ISO-8601 text in UTC like every
- * other table, so SQLite and PostgreSQL compare them alike.
+ * click on any node, also after the node that showed the card died, writes exactly once), and
+ * per-visitor budget windows. Times are ISO-8601 text in UTC like every other table, so SQLite and
+ * PostgreSQL compare them alike.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -40,17 +40,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['conversation_id', 'status'])
     .execute();
   await db.schema
-    .createTable('console_presence')
-    // One row per open console socket; rows of a dead node expire.
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('site_id', 'text', (c) => c.notNull())
-    .addColumn('operator_id', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('viewing', 'text')
-    .addColumn('expires_at', 'text', (c) => c.notNull())
-    .execute();
-  await db.schema.createIndex('console_presence_site').on('console_presence').column('site_id').execute();
-  await db.schema
     .createTable('visitor_budgets')
     // `<site>:<sub>:<budget>`; `minute` is the minute (ISO text, truncated) the count is for.
     .addColumn('key', 'text', (c) => c.primaryKey())
@@ -61,7 +50,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('visitor_budgets').execute();
-  await db.schema.dropTable('console_presence').execute();
   await db.schema.dropTable('pending_confirms').execute();
   await db.schema.dropTable('turn_leases').execute();
 }
