@@ -51,7 +51,9 @@ export class EvalWorld {
   }
 
   hash(): string {
-    return hashDatabase(this.app.deputy.store.sqlite);
+    const { sqlite } = this.app.deputy.store;
+    if (!sqlite) throw new Error('the eval runs on the embedded SQLite store');
+    return hashDatabase(sqlite);
   }
 
   /** An agent for a fixture customer (or an anonymous visitor), driven by `model`. */

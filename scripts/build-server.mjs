@@ -2,7 +2,8 @@
 // runs one file, and the CLI into dist/server/cli.mjs, so it runs in production without tsx.
 // Loading the TypeScript sources through tsx cost ~3 s of the cold start, and resolving and
 // reading some 900 dependency modules one by one another ~0.9 s (bench/FINDINGS.md).
-// better-sqlite3 stays external (a native addon); CommonJS dependencies get a `require`.
+// better-sqlite3 stays external (a native addon), and so does pg-native, the optional addon `pg`
+// looks for only when asked to (Deputy never does); CommonJS dependencies get a `require`.
 import { build } from 'esbuild';
 
 await build({
@@ -10,7 +11,7 @@ await build({
   outdir: 'dist/server',
   outExtension: { '.js': '.mjs' },
   bundle: true,
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'pg-native'],
   platform: 'node',
   format: 'esm',
   target: 'node20.19',

@@ -40,6 +40,8 @@ const root = projectRoot();
 export interface AppDeps {
   store: Store;
   signingKey: SigningKey;
+  /** The MCP confirmation HMAC key (the store's secret `mcp-confirmation`); read from the data directory when absent. */
+  confirmationKey?: Uint8Array;
   /** Where logs go (default stdout); tests read them from here. */
   logStream?: LogStream;
   /** The environment model adapters read their settings from (default process.env). */
@@ -84,7 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const mcpUrl = () => config.mcpUrl ?? `${selfUrl()}/mcp`;
   // Several nodes share PostgreSQL (docs/scaling.md): turn order, confirm cards, budgets and live
   // fan-out go through the database; on SQLite (one node) turns queue in process.
-  const databaseUrl = (config as { databaseUrl?: string | undefined }).databaseUrl;
+  const databaseUrl = deps.store.dialect === 'postgres' ? config.databaseUrl : undefined;
   const nodeId = `n_${randomBytes(6).toString('base64url')}`;
   const turns: TurnOrder = databaseUrl
     ? new LeasedTurnOrder({
@@ -119,7 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.get('/.well-known/jwks.json', async () => ({ keys: [deps.signingKey.publicJwk] }));
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
-    const ready = !control.draining && databaseAnswers(deps.store);
+    const ready = !control.draining && (await deps.store.ping());
     if (!ready) reply.code(503);
     return ready ? { ok: true } : { ok: false, code: 'not_ready', message: SERVER_ERRORS.not_ready.message };
   });
@@ -141,6 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     config,
     store: deps.store,
     signingKey: deps.signingKey,
+    ...(deps.confirmationKey ? { confirmationKey: deps.confirmationKey } : {}),
     issuer: selfUrl,
     resourceUrl: mcpUrl,
     log: app.log,
@@ -232,15 +235,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(demoRoutes, { config });
   }
   return app;
-}
-
-/** Whether the database answers a trivial query (readiness). */
-function databaseAnswers(store: Store): boolean {
-  try {
-    return store.sqlite.prepare('select 1 as ok').get() !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 /** Serves the built widget: `/widget.js` (the loader) and `/widget/*` (the lazily loaded panel). */

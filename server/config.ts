@@ -81,6 +81,10 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL (`postgres://…`) instead of the SQLite file in the data directory (docs/operations.md). */
+  databaseUrl: string | undefined;
+  /** Connections each node keeps to PostgreSQL at most (DEPUTY_DB_POOL_SIZE). */
+  databasePoolSize: number;
   /** Canonical URL of the MCP server (the `aud` of MCP tokens); derived from the listen address when unset. */
   mcpUrl: string | undefined;
   /** Issuer of MCP tokens, the backend's own URL; derived when unset. */
@@ -120,10 +124,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       `DEPUTY_MODEL must be one of ${MODELS.join(', ')}, got "${env.DEPUTY_MODEL}".`,
     );
   }
+  const poolSize = Number(env.DEPUTY_DB_POOL_SIZE ?? 10);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new DeputyError(
+      'env_invalid',
+      `DEPUTY_DB_POOL_SIZE must be an integer from 1 to 1000, got "${env.DEPUTY_DB_POOL_SIZE}".`,
+    );
+  }
   return {
     host: env.HOST ?? '127.0.0.1',
     port,
     dataDir: path.resolve(env.DEPUTY_DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: poolSize,
     mcpUrl: env.MCP_URL || undefined,
     publicUrl: env.DEPUTY_PUBLIC_URL || undefined,
     visitorAudience: env.DEPUTY_VISITOR_AUDIENCE ?? 'deputy',

@@ -20,6 +20,18 @@ export const SERVER_ERRORS = {
   data_dir_older: { message: 'The data directory needs migrating by this version of the server first.' },
   backup_failed: { message: 'The backup or restore did not complete; nothing was replaced.' },
   server_running: { message: 'The server is running on this data directory; stop it first.' },
+  database_url_invalid: { message: 'DATABASE_URL is not a usable PostgreSQL URL.' },
+  database_unreachable: { message: 'The PostgreSQL database could not be reached.' },
+  database_auth_failed: { message: 'PostgreSQL refused the user or password in DATABASE_URL.' },
+  database_newer: { message: 'The database was migrated by a newer version of Deputy; nothing was changed.' },
+  database_unavailable: {
+    message: 'The database did not answer; the request was not completed (retry).',
+    status: 503,
+  },
+  backup_unsupported: {
+    message:
+      'deputy backup and restore copy the SQLite file; a PostgreSQL database is backed up with pg_dump.',
+  },
   draining: { message: 'The server is shutting down and accepts no new chats.', status: 503 },
 } as const satisfies Record<string, { message: string; status?: number }>;
 

@@ -1,5 +1,4 @@
 import { AuditLog } from '../mcp/audit.js';
-import { openStore } from '../store/db.js';
 import { cliContext } from './context.js';
 import { type CliCommand, options, UsageError } from './io.js';
 
@@ -19,8 +18,8 @@ export const audit: CliCommand = {
       throw new UsageError(`--since must be an ISO-8601 time, got "${values.since}"`);
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
-    const { config } = await cliContext(io);
-    const store = await openStore(config.dataDir);
+    const ctx = await cliContext(io);
+    const store = await ctx.store();
     try {
       const rows = await new AuditLog(store.db).query({
         limit,
@@ -38,7 +37,7 @@ export const audit: CliCommand = {
       }
       if (!values.json) io.err(`${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}`);
     } finally {
-      await store.close();
+      await ctx.close();
     }
   },
 };

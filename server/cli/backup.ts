@@ -1,9 +1,26 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { configFromEnv } from '../config.js';
 import { DeputyError } from '../errors.js';
 import { cliContext } from './context.js';
 import { type CliCommand, options, UsageError } from './io.js';
+
+/**
+ * backup and restore copy the SQLite file; PostgreSQL has its own tools, which do this better
+ * (consistent online dumps, point-in-time recovery), so with DATABASE_URL both refuse and say which.
+ */
+export function refuseOnPostgres(env: NodeJS.ProcessEnv, command: 'backup' | 'restore'): void {
+  if (!configFromEnv(env).databaseUrl) return;
+  const how =
+    command === 'backup'
+      ? 'pg_dump --format=custom --file=deputy.dump "$DATABASE_URL"'
+      : 'pg_restore --clean --if-exists --dbname="$DATABASE_URL" deputy.dump (with every node stopped)';
+  throw new DeputyError(
+    'backup_unsupported',
+    `DATABASE_URL is set: ${command} with ${how} (docs/operations.md, "PostgreSQL").`,
+  );
+}
 
 /** Runs SQLite's integrity check on a database file; throws unless it answers "ok". */
 export function checkIntegrity(file: string): void {
@@ -34,6 +51,7 @@ export const backup: CliCommand = {
     const { positionals } = options(argv, {});
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new UsageError('backup needs one FILE to write');
+    refuseOnPostgres(io.env, 'backup');
     const file = path.resolve(target);
     if (existsSync(file)) throw new UsageError(`${file} exists: backup never overwrites, choose a new name`);
     // An older schema is fine to back up (before migrating it is exactly when to).

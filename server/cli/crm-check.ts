@@ -1,6 +1,5 @@
 import { CrmUnavailableError } from '../crm/errors.js';
 import { createCrmRegistry } from '../crm/registry.js';
-import { openStore } from '../store/db.js';
 import { cliContext } from './context.js';
 import { type CliCommand, options, UsageError } from './io.js';
 import { pickSite } from './site-arg.js';
@@ -20,10 +19,10 @@ export const crmCommand: CliCommand = {
 async function runCrmCheck(argv: string[], io: Parameters<CliCommand['run']>[1]): Promise<void> {
   const { values, positionals } = options(argv, { site: { type: 'string' } });
   if (positionals[0] !== 'check') throw new UsageError('crm needs a subcommand: crm check [--site ID]');
-  const { config } = await cliContext(io);
-  const site = pickSite(config, values.site);
-  const store = await openStore(config.dataDir);
+  const ctx = await cliContext(io);
   try {
+    const site = pickSite(ctx.config, values.site);
+    const store = await ctx.store();
     const registry = createCrmRegistry({ sites: new Map([[site.id, site]]) }, store.db, {});
     const crm = registry.get(site.id);
     if (!crm) throw new Error(`site ${site.id} has no CRM`);
@@ -55,6 +54,6 @@ async function runCrmCheck(argv: string[], io: Parameters<CliCommand['run']>[1])
       throw new Error(`${failed} check(s) failed: see docs/crm.md for the scopes each CRM needs`);
     io.out('the CRM answers and allows every read the tools make (writes are not tried)');
   } finally {
-    await store.close();
+    await ctx.close();
   }
 }

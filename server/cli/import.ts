@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { importRecords } from '../crm/import/run.js';
-import { openStore } from '../store/db.js';
 import { cliContext } from './context.js';
 import { type CliCommand, options, UsageError } from './io.js';
 import { pickSite } from './site-arg.js';
@@ -19,13 +18,13 @@ export const importCommand: CliCommand = {
 async function runImport(argv: string[], io: Parameters<CliCommand['run']>[1]): Promise<void> {
   const { values, positionals } = options(argv, { site: { type: 'string' } });
   if (positionals.length === 0) throw new UsageError('import needs at least one CSV or JSON file');
-  const { config } = await cliContext(io);
-  const site = pickSite(config, values.site);
-  if ((site.crm?.type ?? 'embedded') !== 'embedded')
-    throw new Error(`site ${site.id} uses the ${site.crm?.type} CRM: import into that CRM directly`);
-  const files = positionals.map((name) => ({ name, text: readFileSync(name, 'utf8') }));
-  const store = await openStore(config.dataDir);
+  const ctx = await cliContext(io);
   try {
+    const site = pickSite(ctx.config, values.site);
+    if ((site.crm?.type ?? 'embedded') !== 'embedded')
+      throw new Error(`site ${site.id} uses the ${site.crm?.type} CRM: import into that CRM directly`);
+    const files = positionals.map((name) => ({ name, text: readFileSync(name, 'utf8') }));
+    const store = await ctx.store();
     const report = await importRecords(store, site.id, site.phoneCountry, files);
     if (report.problems.length > 0) {
       for (const p of report.problems) io.err(p);
@@ -34,9 +33,9 @@ async function runImport(argv: string[], io: Parameters<CliCommand['run']>[1]): 
     const c = report.customers;
     const t = report.tickets;
     io.out(
-      `site ${site.id} (${store.file}): customers ${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged; tickets ${t.added} added, ${t.updated} updated, ${t.unchanged} unchanged`,
+      `site ${site.id} (${store.location}): customers ${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged; tickets ${t.added} added, ${t.updated} updated, ${t.unchanged} unchanged`,
     );
   } finally {
-    await store.close();
+    await ctx.close();
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { configFromEnv } from '../config.js';
 import { DeputyError } from '../errors.js';
 import { DB_FILE, readSchemaState } from '../store/data-dir.js';
-import { checkIntegrity } from './backup.js';
+import { checkIntegrity, refuseOnPostgres } from './backup.js';
 import { backendUrl } from './context.js';
 import { type CliCommand, options, UsageError } from './io.js';
 
@@ -29,6 +29,7 @@ export const restore: CliCommand = {
     const { positionals } = options(argv, {});
     const source = positionals[0];
     if (!source || positionals.length > 1) throw new UsageError('restore needs one backup FILE to read');
+    refuseOnPostgres(io.env, 'restore');
     const file = path.resolve(source);
     if (!existsSync(file)) throw new DeputyError('backup_failed', `${file} does not exist.`);
     const env = configFromEnv(io.env);

@@ -1,4 +1,3 @@
-import { openStore } from '../store/db.js';
 import { seedDemo } from '../store/seed.js';
 import { cliContext } from './context.js';
 import type { CliCommand } from './io.js';
@@ -9,13 +8,13 @@ export const seed: CliCommand = {
   usage:
     '  seed                                  re-create the demo CRM (customers cus_alice, cus_bob and their tickets)',
   async run(_argv, io) {
-    const { config } = await cliContext(io);
-    const store = await openStore(config.dataDir);
+    const ctx = await cliContext(io);
+    const store = await ctx.store();
     try {
       await seedDemo(store);
     } finally {
-      await store.close();
+      await ctx.close();
     }
-    io.out(`seeded the demo CRM in ${store.file}`);
+    io.out(`seeded the demo CRM in ${store.location}`);
   },
 };

@@ -2,7 +2,7 @@ import { parseScopes, SCOPES } from '../../shared/scopes.js';
 import { loadSigningKey } from '../auth/keys.js';
 import { signMcpToken } from '../auth/mcp-token.js';
 import { signVisitorToken } from '../auth/visitor-token.js';
-import { cliContext } from './context.js';
+import { withCliContext } from './context.js';
 import { type CliCommand, options, parseTtl, UsageError } from './io.js';
 import { pickSite } from './site-arg.js';
 
@@ -32,10 +32,12 @@ export const token: CliCommand = {
       if (scopes.length === 0) throw new UsageError(`--scope needs at least one of: ${SCOPES.join(' ')}`);
       const ttl = parseTtl(values.ttl ?? '5m');
       if (ttl > 300) throw new UsageError('--ttl is at most 5m: MCP tokens are short-lived');
-      const { config, url } = await cliContext(io);
+      const { config, url, key } = await withCliContext(io, {}, async (ctx) => ({
+        ...ctx,
+        key: await loadSigningKey(ctx.secrets, { create: false }),
+      }));
       // The site picks the CRM and the tenant: the only site, else demo, when not given.
       const site = pickSite(config, values.site).id;
-      const key = await loadSigningKey(config.dataDir, { create: false });
       const jwt = await signMcpToken(
         key,
         { issuer: url, audience: config.mcpUrl ?? `${url}/mcp`, ttlSeconds: ttl },
@@ -53,7 +55,7 @@ export const token: CliCommand = {
     }
     if (values.sub.startsWith('anon:')) throw new UsageError('--sub cannot be anonymous (anon:…)');
     const ttl = parseTtl(values.ttl ?? '1h');
-    const { config } = await cliContext(io);
+    const { config } = await withCliContext(io, {}, async (ctx) => ctx);
     const site = values.site ? config.sites.get(values.site) : undefined;
     if (!site) throw new UsageError(`--site must be one of: ${[...config.sites.keys()].join(', ')}`);
     const key = site.visitorKeys.find((k) => k.kind === 'hs256');

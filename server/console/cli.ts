@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { configFromEnv } from '../config.js';
 import { loadConfig } from '../sites/load.js';
-import { openStore } from '../store/db.js';
+import { openConfiguredStore, openStore, type Store } from '../store/db.js';
 import { EMAIL, OperatorStore } from './operators.js';
 import { passwordProblem } from './passwords.js';
 
@@ -51,7 +52,24 @@ export async function operatorCommand(argv: string[], io: OperatorCliIo): Promis
   }
   const { values, positionals } = parsed;
   const action = positionals[0];
-  const config = await loadConfig(io.env);
+  // With PostgreSQL the database holds the sites' secrets, so it opens first; SQLite opens below,
+  // only once the arguments are known to be right.
+  const env = configFromEnv(io.env);
+  const shared = env.databaseUrl ? await openConfiguredStore(env) : undefined;
+  try {
+    await operatorAction(action, values, io, shared);
+  } finally {
+    await shared?.close();
+  }
+}
+
+async function operatorAction(
+  action: string | undefined,
+  values: ReturnType<typeof parse>['values'],
+  io: OperatorCliIo,
+  shared: Store | undefined,
+): Promise<void> {
+  const config = await loadConfig(io.env, shared ? { secrets: shared.secrets } : {});
   if (values.site !== undefined && !config.sites.has(values.site))
     throw new OperatorUsageError(`--site must be one of: ${[...config.sites.keys()].join(', ')}`);
   const needSiteEmail = () => {
@@ -70,7 +88,7 @@ export async function operatorCommand(argv: string[], io: OperatorCliIo): Promis
       throw new OperatorUsageError('--role is agent (default) or admin');
   }
   const pw = action === 'add' || action === 'reset-password' ? await password(io) : '';
-  const store = await openStore(config.dataDir);
+  const store = shared ?? (await openStore(config.dataDir));
   try {
     const operators = new OperatorStore(store.db);
     if (action === 'list') {
@@ -100,7 +118,7 @@ export async function operatorCommand(argv: string[], io: OperatorCliIo): Promis
     if (!done) throw new Error(`no operator ${target.email} on site ${target.site}`);
     io.out(action === 'remove' ? `removed ${target.email}` : `new password set for ${target.email}`);
   } finally {
-    await store.close();
+    if (!shared) await store.close();
   }
 }
 

@@ -11,9 +11,7 @@ import type {
   TicketStatus,
 } from './adapter.js';
 import { siteTicketId } from './ticket-id.js';
-
-/** New tickets are numbered above the demo range so a demo id never changes meaning. */
-const FIRST_NEW_TICKET = 3001;
+import { nextTicketNumber } from './ticket-numbers.js';
 
 const STATES: Record<TicketStatus, { state: CommonStatus; label: string }> = {
   open: { state: 'in_progress', label: 'Open' },
@@ -172,28 +170,30 @@ export class EmbeddedCrm implements CrmAdapter {
     return this.db.transaction().execute(async (trx) => {
       const duplicate = await this.#duplicate(trx, t);
       if (duplicate) return { ticket: duplicate, created: false };
-      const max = await trx
-        .selectFrom('tickets')
-        .select(sql<number | null>`max(cast(substr(id, 3) as integer))`.as('n'))
-        .where('site_id', '=', this.siteId)
-        .executeTakeFirst();
-      const id = `T-${Math.max((max?.n ?? 0) + 1, FIRST_NEW_TICKET)}`;
       const now = new Date().toISOString();
-      const row: Selectable<TicketsTable> = {
-        site_id: this.siteId,
-        id,
-        customer_id: customerId,
-        subject: t.subject,
-        description: t.description,
-        status: 'open',
-        priority: t.priority,
-        created_at: now,
-        updated_at: now,
-        idempotency_key: t.idempotencyKey ?? null,
-        contact_email: t.contactEmail ?? null,
-      };
-      await trx.insertInto('tickets').values(row).execute();
-      return { ticket: toTicket(row), created: true };
+      // A number an import already used is skipped (bounded: imports also move the counter on).
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const row: Selectable<TicketsTable> = {
+          site_id: this.siteId,
+          id: `T-${await nextTicketNumber(trx, this.siteId)}`,
+          customer_id: customerId,
+          subject: t.subject,
+          description: t.description,
+          status: 'open',
+          priority: t.priority,
+          created_at: now,
+          updated_at: now,
+          idempotency_key: t.idempotencyKey ?? null,
+          contact_email: t.contactEmail ?? null,
+        };
+        const res = await trx
+          .insertInto('tickets')
+          .values(row)
+          .onConflict((oc) => oc.columns(['site_id', 'id']).doNothing())
+          .executeTakeFirst();
+        if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 1) return { ticket: toTicket(row), created: true };
+      }
+      throw new Error(`no free ticket number for site ${this.siteId}`);
     });
   }
 

@@ -18,14 +18,17 @@ export interface McpSetup {
   /** This MCP server's canonical URL (the `aud` of its tokens). */
   resourceUrl: () => string;
   log: FastifyBaseLogger;
+  /** The confirmation HMAC key; with a SQLite store it is read from the data directory when absent. */
+  confirmationKey?: Uint8Array;
   /** Every site's CRM, built once at boot (docs/architecture.md §11); built here when not given. */
   crms?: CrmRegistry;
 }
 
 /**
  * Everything the MCP routes need, built the same way whether the MCP server runs inside the chat
- * backend (`npm start`) or alone (`npm run deputy -- mcp`). The confirmation HMAC key lives in the
- * data directory beside the other keys, so states survive restarts and work across processes.
+ * backend (`npm start`) or alone (`npm run deputy -- mcp`). The confirmation HMAC key lives with the
+ * other keys (the data directory, or the database with PostgreSQL), so states survive restarts and
+ * work across processes and nodes.
  */
 export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
   const sites = s.config.sites;
@@ -39,7 +42,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       crms: s.crms ?? createCrmRegistry(s.config, s.store.db, { log: s.log }),
       defaultSite: defaultSite(sites.keys()),
       audit: new AuditLog(s.store.db),
-      confirmations: new Confirmations(loadOrCreateSecret(s.config.dataDir, 'mcp-confirmation'), s.store.db),
+      confirmations: new Confirmations(confirmationKey(s), s.store.db),
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
       validator: new AjvJsonSchemaValidator(),
       log: s.log,
@@ -48,4 +51,14 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
     issuer: s.issuer,
     allowedOrigins: () => [new URL(s.issuer()).origin, new URL(s.resourceUrl()).origin],
   };
+}
+
+function confirmationKey(s: McpSetup): Uint8Array {
+  if (s.confirmationKey) return s.confirmationKey;
+  if (s.store.dialect !== 'sqlite') {
+    throw new Error(
+      'mcpRouteOptions: a PostgreSQL store needs confirmationKey (storedSecret(store.secrets, …))',
+    );
+  }
+  return loadOrCreateSecret(s.config.dataDir, 'mcp-confirmation');
 }

@@ -30,7 +30,7 @@ function hostUrl(host: string, port: number): string {
  */
 export async function buildMcpApp(
   config: Config,
-  deps: { store: Store; signingKey: SigningKey },
+  deps: { store: Store; signingKey: SigningKey; confirmationKey?: Uint8Array },
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel),

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, importJWK, type JWK } from 'jose';
-import { loadOrCreateSecret } from '../auth/keys.js';
 import type { KeyAlg, VisitorKey } from '../config.js';
 import { DeputyError } from '../errors.js';
+import { fileSecrets, type SecretStore, storedSecret } from '../store/secrets.js';
 import type { KeyEntry } from './schema.js';
 
 const ALG_BY_KTY: Record<string, KeyAlg> = { OKP: 'EdDSA', EC: 'ES256', RSA: 'RS256' };
@@ -16,10 +16,13 @@ export async function resolveKey(
   siteId: string,
   entry: KeyEntry,
   where: string,
-  ctx: { dataDir: string; env: NodeJS.ProcessEnv },
+  ctx: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretStore | undefined },
 ): Promise<VisitorKey> {
   if (entry.type === 'hs256') {
-    if (entry.generate) return { kind: 'hs256', secret: loadOrCreateSecret(ctx.dataDir, `site-${siteId}`) };
+    if (entry.generate) {
+      const secrets = ctx.secrets ?? fileSecrets(ctx.dataDir);
+      return { kind: 'hs256', secret: await storedSecret(secrets, `site-${siteId}`) };
+    }
     if (entry.secretEnv !== undefined) {
       const value = ctx.env[entry.secretEnv];
       if (!value)

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, configFromEnv, resolveLimits, type SiteConfig } from '../config.js';
 import { DeputyError } from '../errors.js';
+import type { SecretStore } from '../store/secrets.js';
 import { resolveCrm } from './crm.js';
 import { DEMO_CONFIG } from './demo.js';
 import { resolveKey } from './keys.js';
@@ -68,8 +69,13 @@ function applySiteEnv(id: string, site: SiteEntry, env: NodeJS.ProcessEnv): Site
 /**
  * The whole configuration: environment, then `deputy.config.json` (or DEPUTY_CONFIG, or the demo
  * default), then environment overrides. Validated here, at boot, with a message naming the bad field.
+ * Sites' generated secrets come from `opts.secrets` (the store's; with PostgreSQL, the database),
+ * else from the data directory.
  */
-export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { secrets?: SecretStore } = {},
+): Promise<Config> {
   const base = configFromEnv(env);
   const { raw, file } = readConfigFile(env);
   const parsed = ConfigFileSchema.safeParse(raw);
@@ -86,7 +92,13 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     const site = applySiteEnv(id, entry, env);
     const visitorKeys = [];
     for (const [i, key] of site.keys.entries()) {
-      visitorKeys.push(await resolveKey(id, key, `sites.${id}.keys[${i}]`, { dataDir: base.dataDir, env }));
+      visitorKeys.push(
+        await resolveKey(id, key, `sites.${id}.keys[${i}]`, {
+          dataDir: base.dataDir,
+          env,
+          secrets: opts.secrets,
+        }),
+      );
     }
     sites.set(id, {
       id,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { DeputyError } from '../errors.js';
+import { pendingMigrations, unknownMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
 
 /** The database file's name inside the data directory. */
@@ -9,9 +10,10 @@ export const DB_FILE = 'deputy.sqlite';
 
 /** What a data directory holds, read without creating or changing anything. */
 export interface DataDirState {
-  file: string;
   /** Migrations recorded in the database, in order. */
   applied: string[];
+  /** The SQLite file, or the PostgreSQL URL without its password. */
+  file: string;
   /** Recorded migrations this build does not know: the directory is from a newer version. */
   unknown: string[];
   /** Migrations this build would still run: the directory is from an older version. */
@@ -40,6 +42,44 @@ export function readSchemaState(file: string): DataDirState {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The same check for a PostgreSQL database (DATABASE_URL): reachable (coded errors otherwise),
+ * holding Deputy's schema, not from a newer version, migrated. Reads only.
+ */
+export async function requireCurrentDatabase(
+  url: string,
+  opts: { allowOlder?: boolean } = {},
+): Promise<DataDirState> {
+  const { maskDatabaseUrl, readPostgresMigrations } = await import('./postgres.js');
+  const where = maskDatabaseUrl(url);
+  const applied = await readPostgresMigrations(url);
+  const state: DataDirState = {
+    file: where,
+    applied,
+    unknown: unknownMigrations(applied),
+    pending: pendingMigrations(applied),
+  };
+  if (applied.length === 0) {
+    throw new DeputyError(
+      'data_dir_missing',
+      `${where} holds no Deputy schema: start the server once with this DATABASE_URL (the CLI never creates it).`,
+    );
+  }
+  if (state.unknown.length > 0) {
+    throw new DeputyError(
+      'database_newer',
+      `${where} has migrations this version does not know (${state.unknown.join(', ')}): use the Deputy version that wrote it.`,
+    );
+  }
+  if (state.pending.length > 0 && !opts.allowOlder) {
+    throw new DeputyError(
+      'data_dir_older',
+      `${where} lacks migrations ${state.pending.join(', ')}: start this version's server once to migrate it (take a pg_dump first).`,
+    );
+  }
+  return state;
 }
 
 /**

@@ -1,99 +1,68 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import {
-  type DialectAdapter,
-  Kysely,
-  Migrator,
-  SqliteAdapter,
-  type SqliteDatabase,
-  SqliteDialect,
-} from 'kysely';
-import { migrations } from './migrations/index.js';
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Dialect } from './dialect.js';
 import type { Database } from './schema.js';
+import type { SecretStore } from './secrets.js';
+import { openSqliteStore } from './sqlite.js';
 
+/**
+ * Deputy's database, whichever it is (docs/architecture.md, "The store"): SQLite in the data
+ * directory by default, PostgreSQL when DATABASE_URL is set. Everything outside store/ works
+ * through `db` (one Kysely query layer) and these methods, never through a driver handle.
+ */
 export interface Store {
   db: Kysely<Database>;
-  /** The raw connection, for transactions that must be synchronous and for backups. */
+  dialect: Dialect;
+  /** Where the data is, for messages: the SQLite file, or the URL without its password. */
+  location: string;
+  /** Generated keys and secrets: the data directory's files, or the `secrets` table. */
+  secrets: SecretStore;
+  /** Whether the database answers a trivial query (readiness); never throws, answers within 2 s. */
+  ping(): Promise<boolean>;
+  /**
+   * Runs `fn` while no other node runs an `exclusive` section on the same database (a PostgreSQL
+   * advisory lock): first-start seeding, so nodes booting together seed once.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Statements sent to the database so far (each a round trip on PostgreSQL); the bench reads it. */
+  statements(): number;
+  close(): Promise<void>;
+  /** SQLite only: the raw connection, used by the online backup and by tests. */
+  sqlite?: SQLite.Database;
+  /** SQLite only: the database file. */
+  file?: string;
+}
+
+/** The embedded default: one SQLite file. */
+export interface SqliteStore extends Store {
+  dialect: 'sqlite';
   sqlite: SQLite.Database;
   file: string;
-  close(): Promise<void>;
 }
 
-/**
- * Opens (creating if needed) the SQLite database in the data directory, in WAL mode, and runs
- * pending migrations. synchronous=NORMAL in WAL is durable across process crashes (kill -9); only
- * an OS crash or power loss can drop the last transactions.
- */
-export async function openStore(dataDir: string, fileName = 'deputy.sqlite'): Promise<Store> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, fileName);
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({
-    dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }),
-  });
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
-    await db.destroy();
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
+/** Opens the SQLite store in `dataDir` (see sqlite.ts). */
+export function openStore(dataDir: string, fileName = 'deputy.sqlite'): Promise<SqliteStore> {
+  return openSqliteStore(dataDir, fileName);
+}
+
+/** What selects the store: DATABASE_URL when set (PostgreSQL), else the data directory (SQLite). */
+export interface StoreSettings {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  databasePoolSize?: number | undefined;
+}
+
+/** Opens the store the settings select, migrated and ready. */
+export async function openConfiguredStore(s: StoreSettings): Promise<Store> {
+  if (s.databaseUrl) {
+    // Loaded only when wanted: the embedded default never evaluates the PostgreSQL driver.
+    const { openPostgresStore } = await import('./postgres.js');
+    return openPostgresStore(s.databaseUrl, s.databasePoolSize ? { poolSize: s.databasePoolSize } : {});
   }
-  return {
-    db,
-    sqlite,
-    file,
-    close: () => db.destroy(),
-  };
+  return openStore(s.dataDir);
 }
 
-/** Kysely's SQLite adapter claims no transactional DDL, although SQLite has it. */
-class TransactionalDdlAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
-
-/**
- * SQLite whose migrations run in one transaction: a process killed or stopped mid-migration
- * leaves the schema as it was, never half-migrated (docs/operations.md, "Stopping").
- */
-export class TransactionalDdlSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlAdapter();
-  }
-}
-
-/** Enough for every distinct query Deputy issues; a full cache starts over rather than growing. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely prepares every query anew; preparing was 6 % of a saturated turn benchmark. The same SQL
- * text always compiles to the same statement, so prepared statements are kept and reused. (Kysely
- * iterates a statement only for streamed queries, which Deputy does not use, so a cached statement
- * is never busy when it is reused.)
- */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        stmt = sqlite.prepare(sql);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-    close() {
-      cache.clear();
-      sqlite.close();
-    },
-  };
-}
+export { TransactionalDdlSqliteDialect } from './sqlite.js';
 
 /** The current time as stored in the database. */
 export function nowIso(): string {

@@ -14,6 +14,8 @@ export interface Database {
   conversation_notes: ConversationNotesTable;
   operator_audit: OperatorAuditTable;
   crm_oauth: CrmOAuthTable;
+  secrets: SecretsTable;
+  ticket_numbers: TicketNumbersTable;
   turn_leases: TurnLeasesTable;
   pending_confirms: PendingConfirmsTable;
   visitor_budgets: VisitorBudgetsTable;
@@ -176,6 +178,20 @@ export interface CrmOAuthTable {
   seed_hash: string;
   refresh_token: string;
   updated_at: string;
+}
+
+/** Generated keys and secrets when the store is PostgreSQL (docs/operations.md, "PostgreSQL"). */
+export interface SecretsTable {
+  name: string;
+  /** The secret, base64url (or a private JWK as JSON); never logged. */
+  value: string;
+  created_at: string;
+}
+
+/** The embedded CRM's last ticket number per site: `T-<last>`. */
+export interface TicketNumbersTable {
+  site_id: string;
+  last_number: number;
 }
 
 /** Which node runs a conversation's turn now (docs/scaling.md); an expired lease is free. */

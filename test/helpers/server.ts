@@ -4,11 +4,15 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { bootApp } from '../../server/boot.js';
 import type { LogStream } from '../../server/logging.js';
+import { createTestDatabase } from './postgres.js';
+import type { StoreKind } from './stores.js';
 
 export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The environment that selects this server's store (pass it again to restart on the same data). */
+  storeEnv: Record<string, string>;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -16,15 +20,29 @@ export interface TestServer {
 /**
  * Boots the real backend on a temp data directory (seeded with the demo CRM) and listens on
  * 127.0.0.1. Pass `dataDir` and `port` to restart a server on the same database and address.
+ * `store: 'postgres'` boots it on a fresh PostgreSQL database instead (helpers/stores.ts); a
+ * restart passes `env: server.storeEnv` to come back to the same one.
  */
 export async function startServer(
-  opts: { dataDir?: string; port?: number; env?: Record<string, string>; logStream?: LogStream } = {},
+  opts: {
+    dataDir?: string;
+    port?: number;
+    env?: Record<string, string>;
+    logStream?: LogStream;
+    store?: StoreKind;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'deputy-test-'));
+  const storeEnv: Record<string, string> = { DEPUTY_DATA_DIR: dataDir };
+  if (opts.store === 'postgres' && !opts.env?.DATABASE_URL) {
+    storeEnv.DATABASE_URL = (await createTestDatabase()).url;
+  }
+  if (opts.env?.DATABASE_URL) storeEnv.DATABASE_URL = opts.env.DATABASE_URL;
+  const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
   const { app } = await bootApp(
     {
-      ...process.env,
-      DEPUTY_DATA_DIR: dataDir,
+      ...parentEnv,
+      ...storeEnv,
       HOST: '127.0.0.1',
       PORT: String(opts.port ?? 0),
       LOG_LEVEL: process.env.DEPUTY_TEST_LOG ?? 'silent',
@@ -38,6 +56,7 @@ export async function startServer(
     url,
     port: Number(new URL(url).port),
     dataDir,
+    storeEnv,
     app,
     async close() {
       await app.close();

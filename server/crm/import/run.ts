@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Store } from '../../store/db.js';
+import { reserveTicketNumbers } from '../ticket-numbers.js';
 import { csvRecords } from './csv.js';
 import { checkCustomer, checkTicket, type ImportCustomer, type ImportTicket } from './records.js';
 
@@ -142,6 +143,11 @@ export async function importRecords(
         report.tickets.updated++;
       }
     }
+    await reserveTicketNumbers(
+      trx,
+      siteId,
+      tickets.map((t) => t.ticket_id),
+    );
   });
   return report;
 }

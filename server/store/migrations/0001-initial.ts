@@ -1,7 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import { autoId, float64 } from '../dialect.js';
 
-/** The first schema: CRM tables for the embedded adapter plus conversations, messages and audit. */
+/**
+ * The first schema: CRM tables for the embedded adapter plus conversations, messages and audit.
+ * Column types that differ between SQLite and PostgreSQL come from ../dialect.ts; on SQLite they
+ * are exactly what this migration always created.
+ */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const [idType, id] = autoId(db);
   await db.schema
     .createTable('customers')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -25,7 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('tickets_customer').on('tickets').columns(['customer_id', 'status']).execute();
   await db.schema
     .createTable('ticket_comments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', idType, id)
     .addColumn('ticket_id', 'text', (c) => c.notNull().references('tickets.id'))
     .addColumn('author', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
@@ -63,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   );
   await db.schema
     .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', idType, id)
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('sub', 'text', (c) => c.notNull())
     .addColumn('client', 'text', (c) => c.notNull())
@@ -72,7 +78,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('args', 'text', (c) => c.notNull())
     .addColumn('outcome', 'text', (c) => c.notNull())
     .addColumn('error_code', 'text')
-    .addColumn('latency_ms', 'real', (c) => c.notNull())
+    .addColumn('latency_ms', float64(db), (c) => c.notNull())
     .addColumn('jti', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('audit_log_sub_at').on('audit_log').columns(['sub', 'at']).execute();

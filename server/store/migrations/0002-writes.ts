@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { int64 } from '../dialect.js';
 
 /**
  * Safe writes (issue 3): single-use confirmation ids that survive restarts and per-request servers,
@@ -10,7 +11,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('sub', 'text', (c) => c.notNull())
     .addColumn('tool', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', int64(db), (c) => c.notNull())
     .addColumn('used_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { autoIdSql, dialectOf } from '../dialect.js';
 
 /**
  * Tenants (issue 10): every embedded CRM record, audit row and used confirmation belongs to a site.
@@ -17,7 +18,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     PRIMARY KEY (site_id, id),
     FOREIGN KEY (site_id, customer_id) REFERENCES customers_t (site_id, id))`.execute(db);
   await sql`CREATE TABLE ticket_comments_t (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, site_id TEXT NOT NULL, ticket_id TEXT NOT NULL,
+    id ${sql.raw(autoIdSql(db))}, site_id TEXT NOT NULL, ticket_id TEXT NOT NULL,
     author TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
     FOREIGN KEY (site_id, ticket_id) REFERENCES tickets_t (site_id, id))`.execute(db);
   await sql`INSERT INTO customers_t SELECT 'demo', id, name, email, phone, created_at, updated_at FROM customers`.execute(
@@ -28,6 +29,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`INSERT INTO ticket_comments_t SELECT id, 'demo', ticket_id, author, body, created_at FROM ticket_comments`.execute(
     db,
   );
+  if (dialectOf(db) === 'postgres') {
+    // Explicit ids do not advance an identity's sequence: start it after the copied rows.
+    await sql`SELECT setval(pg_get_serial_sequence('ticket_comments_t', 'id'), coalesce(max(id), 0) + 1, false)
+      FROM ticket_comments_t`.execute(db);
+  }
   // Children first: dropping a parent with rows still pointing at it would break the foreign keys.
   await sql`DROP TABLE ticket_comments`.execute(db);
   await sql`DROP TABLE tickets`.execute(db);

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { autoId, int64 } from '../dialect.js';
 
 /**
  * People behind the bot (issue 13, docs/architecture.md §10): operator accounts and their sessions,
@@ -6,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
  * can ever carry one), the display name on operator messages, and the operators' own audit trail.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const [idType, id] = autoId(db);
   await db.schema
     .createTable('operators')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -23,7 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id_hash', 'text', (c) => c.primaryKey())
     .addColumn('operator_id', 'text', (c) => c.notNull().references('operators.id').onDelete('cascade'))
     .addColumn('csrf', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', int64(db), (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema
@@ -63,7 +65,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema
     .createTable('operator_audit')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', idType, id)
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('operator_id', 'text', (c) => c.notNull())
     .addColumn('site_id', 'text', (c) => c.notNull())

@@ -4,6 +4,7 @@ import * as m0002 from './0002-writes.js';
 import * as m0003 from './0003-tenants.js';
 import * as m0004 from './0004-handoff.js';
 import * as m0005 from './0005-crm-oauth.js';
+import * as m0006 from './0006-shared-state.js';
 import * as m0007 from './0007-nodes.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003-tenants': m0003,
   '0004-handoff': m0004,
   '0005-crm-oauth': m0005,
+  '0006-shared-state': m0006,
   '0007-nodes': m0007,
 };

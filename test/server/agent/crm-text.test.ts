@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanCrmText, crmLiteral, escapeMarkdown } from '../../../server/agent/crm-text.js';
 import { type Block, type Inline, parseMarkdown } from '../../../widget/panel/markdown.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { ask, signIn } from '../../helpers/ws-client.js';
 
 /** What a visitor reads from the widget's rendering of a reply, and whether anything is a link. */
@@ -60,7 +61,7 @@ describe('hostile CRM records through a real conversation', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();
-    const db = server.app.deputy.store.sqlite;
+    const db = sqliteOf(server.app.deputy.store);
     const insert = db.prepare(
       `INSERT INTO tickets (site_id, id, customer_id, subject, description, status, priority, created_at, updated_at)
        VALUES ('demo', ?, 'cus_bob', ?, 'x', 'open', 'normal', '2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z')`,

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { ask, TestSocket } from '../../helpers/ws-client.js';
 
@@ -30,7 +31,7 @@ async function askAlice(s: TestServer): Promise<string> {
 }
 
 function auditRows(s: TestServer) {
-  return s.app.deputy.store.sqlite.prepare('SELECT sub, tool, outcome, client FROM audit_log').all();
+  return sqliteOf(s.app.deputy.store).prepare('SELECT sub, tool, outcome, client FROM audit_log').all();
 }
 
 describe('how the agent reaches the MCP server', () => {

@@ -10,6 +10,7 @@ import { FakeHubSpot } from '../../fakes/hubspot.js';
 import { FakeSalesforce } from '../../fakes/salesforce.js';
 import { FakeZendesk } from '../../fakes/zendesk.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 
 export type CrmKind = 'embedded' | 'hubspot' | 'salesforce' | 'zendesk';
 export const CRM_KINDS: CrmKind[] = ['embedded', 'hubspot', 'salesforce', 'zendesk'];
@@ -88,7 +89,7 @@ export async function startCrm(
     });
   const server = await boot();
   if (kind === 'embedded') seedEmbedded(server);
-  const sqlite = () => fixture.server.app.deputy.store.sqlite;
+  const sqlite = () => sqliteOf(fixture.server.app.deputy.store);
   const fixture: CrmFixture = {
     kind,
     server,
@@ -235,7 +236,7 @@ function seed(fake: FakeVendor | null): Ids {
 }
 
 function seedEmbedded(server: TestServer): void {
-  const db = server.app.deputy.store.sqlite;
+  const db = sqliteOf(server.app.deputy.store);
   const c = db.prepare(
     "insert into customers (site_id, id, name, email, phone, created_at, updated_at) values ('acme', ?, ?, ?, ?, '2026-09-01', '2026-09-01')",
   );

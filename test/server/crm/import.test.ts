@@ -6,6 +6,7 @@ import { loadSigningKey } from '../../../server/auth/keys.js';
 import { openStore } from '../../../server/store/db.js';
 import { FakeHubSpot } from '../../fakes/hubspot.js';
 import { runDeputy } from '../../helpers/cli.js';
+import { sqliteOf } from '../../helpers/stores.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'deputy-import-'));
 const dataDir = path.join(dir, 'data');
@@ -35,7 +36,7 @@ const deputy = (env: Record<string, string>, ...args: string[]) =>
 async function rows(sql: string): Promise<unknown[]> {
   const store = await openStore(dataDir);
   try {
-    return store.sqlite.prepare(sql).all();
+    return sqliteOf(store).prepare(sql).all();
   } finally {
     await store.close();
   }

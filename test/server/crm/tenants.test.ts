@@ -6,6 +6,7 @@ import { signVisitorToken } from '../../../server/auth/visitor-token.js';
 import { loadConfig } from '../../../server/sites/load.js';
 import { readyMessage } from '../../../server/sites/ready.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { ask, TestSocket } from '../../helpers/ws-client.js';
 import { callTool, errorOf, rows, tokenWith } from '../mcp/support.js';
@@ -37,7 +38,7 @@ describe('the same sub on two sites', () => {
   beforeAll(async () => {
     const file = writeConfig({ demo: demoSite, shop: shopSite });
     server = await startServer({ env: { DEPUTY_CONFIG: file } });
-    server.app.deputy.store.sqlite
+    sqliteOf(server.app.deputy.store)
       .prepare(
         "insert into customers (site_id, id, name, email, phone, created_at, updated_at) values ('shop', 'cus_alice', 'Alice of the Shop', 'alice@shop.test', null, '2026-01-01', '2026-01-01')",
       )

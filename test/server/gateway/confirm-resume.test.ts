@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { TestSocket } from '../../helpers/ws-client.js';
 
@@ -43,7 +44,7 @@ describe('a confirm card across a reconnect', () => {
     expect((await second.next('confirm_result')).outcome).toBe('accepted');
     const reply = await second.next('message', (m) => m.role === 'assistant', 10_000);
     expect(reply.text).toMatch(/phone number is now \+44 ?20 ?7946 ?0000/);
-    const row = server.app.deputy.store.sqlite
+    const row = sqliteOf(server.app.deputy.store)
       .prepare('SELECT phone FROM customers WHERE id = ?')
       .get('cus_alice') as {
       phone: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { ask, signIn, TestSocket } from '../../helpers/ws-client.js';
 
@@ -7,7 +8,7 @@ import { ask, signIn, TestSocket } from '../../helpers/ws-client.js';
 
 const phoneOf = (server: TestServer, id: string) =>
   (
-    server.app.deputy.store.sqlite.prepare('SELECT phone FROM customers WHERE id = ?').get(id) as {
+    sqliteOf(server.app.deputy.store).prepare('SELECT phone FROM customers WHERE id = ?').get(id) as {
       phone: string;
     }
   ).phone;

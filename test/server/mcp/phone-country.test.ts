@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { ALL_VISITOR_SCOPES, callTool, confirmAndCall, dbHash, errorOf, tokenWith } from './support.js';
 
 let server: TestServer;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   writeFileSync(file, JSON.stringify({ sites: { demo: site('US'), 'shop-uk': site('GB') } }));
   server = await startServer({ dataDir, env: { DEPUTY_CONFIG: file } });
   // Each site has its own customers: the UK shop's Bob is its own record.
-  server.app.deputy.store.sqlite
+  sqliteOf(server.app.deputy.store)
     .prepare(
       "insert into customers (site_id, id, name, email, phone, created_at, updated_at) values ('shop-uk', 'cus_bob', 'Bob Chen', 'bob@example.com', '+442079460958', '2026-01-01', '2026-01-01')",
     )

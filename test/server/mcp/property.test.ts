@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIRMATION_META_KEY } from '../../../server/mcp/confirmation.js';
 import type { Scope } from '../../../shared/scopes.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { rawCall, tokenWith } from './support.js';
 
 /**
@@ -51,7 +52,7 @@ async function tokenFor(actor: Actor, scopes: Scope[]): Promise<string> {
 
 /** Everything that belongs to one customer, hashed: their record, tickets and comments. */
 function ownedHash(customer: Actor): string {
-  const db = server.app.deputy.store.sqlite;
+  const db = sqliteOf(server.app.deputy.store);
   const parts = [
     db.prepare('select * from customers where id = ?').all(customer),
     db.prepare('select * from tickets where customer_id = ? order by id').all(customer),
@@ -66,7 +67,7 @@ function ownedHash(customer: Actor): string {
 
 /** Strings that would prove a leak of `customer`'s data into someone else's answer. */
 function secretsOf(customer: Actor): string[] {
-  const db = server.app.deputy.store.sqlite;
+  const db = sqliteOf(server.app.deputy.store);
   const c = db.prepare('select name, email, phone from customers where id = ?').get(customer) as {
     name: string;
     email: string;
@@ -80,7 +81,9 @@ function secretsOf(customer: Actor): string[] {
 
 function ticketIdsOf(customer: Actor): string[] {
   return (
-    server.app.deputy.store.sqlite.prepare('select id from tickets where customer_id = ?').all(customer) as {
+    sqliteOf(server.app.deputy.store)
+      .prepare('select id from tickets where customer_id = ?')
+      .all(customer) as {
       id: string;
     }[]
   ).map((t) => t.id);

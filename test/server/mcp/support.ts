@@ -5,6 +5,7 @@ import { CONFIRMATION_META_KEY } from '../../../server/mcp/confirmation.js';
 import type { Scope } from '../../../shared/scopes.js';
 import { mcpToken, postMcp } from '../../helpers/mcp.js';
 import type { TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 
 /** The CRM tables whose content an attack must never change. */
 const CRM_TABLES = ['customers', 'tickets', 'ticket_comments'] as const;
@@ -13,7 +14,7 @@ const CRM_TABLES = ['customers', 'tickets', 'ticket_comments'] as const;
 export function dbHash(server: TestServer): string {
   const hash = createHash('sha256');
   for (const table of CRM_TABLES) {
-    const rows = server.app.deputy.store.sqlite.prepare(`select * from ${table} order by rowid`).all();
+    const rows = sqliteOf(server.app.deputy.store).prepare(`select * from ${table} order by rowid`).all();
     hash.update(`${table}:${JSON.stringify(rows)}\n`);
   }
   return hash.digest('hex');
@@ -21,7 +22,9 @@ export function dbHash(server: TestServer): string {
 
 /** Rows of one CRM table (for asserting exactly what a write changed). */
 export function rows<T>(server: TestServer, sqlText: string, ...params: unknown[]): T[] {
-  return server.app.deputy.store.sqlite.prepare(sqlText).all(...params) as T[];
+  return sqliteOf(server.app.deputy.store)
+    .prepare(sqlText)
+    .all(...params) as T[];
 }
 
 let nextId = 1;

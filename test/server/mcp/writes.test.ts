@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSecret } from '../../../server/auth/keys.js';
 import { changeHash, signState } from '../../../server/mcp/confirmation.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { callTool, confirmAndCall, dbHash, errorOf, rawCall, rows, tokenWith, visitor } from './support.js';
 
 let server: TestServer;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   alice = await visitor(server, 'cus_alice');
   bob = await visitor(server, 'cus_bob');
   // A closed ticket for the comment rules.
-  server.app.deputy.store.sqlite.prepare("update tickets set status = 'closed' where id = 'T-1002'").run();
+  sqliteOf(server.app.deputy.store).prepare("update tickets set status = 'closed' where id = 'T-1002'").run();
 });
 afterAll(async () => {
   await server.close();
@@ -61,7 +62,7 @@ describe('update_phone_number', () => {
     const { asked, done } = await confirmAndCall(server, alice, 'update_phone_number', args);
     expect(done.isError).toBeFalsy();
     // Someone changes the number back; the old state must not be able to redo the write.
-    server.app.deputy.store.sqlite
+    sqliteOf(server.app.deputy.store)
       .prepare("update customers set phone = '+14155550132' where id = 'cus_alice'")
       .run();
     const before = dbHash(server);
@@ -172,7 +173,9 @@ describe('update_phone_number', () => {
     // A new port: a keep-alive socket to the old process must not carry the first call after it.
     server = await startServer({ dataDir });
     const token = await visitor(server, 'cus_alice');
-    server.app.deputy.store.sqlite.prepare("update customers set phone = null where id = 'cus_alice'").run();
+    sqliteOf(server.app.deputy.store)
+      .prepare("update customers set phone = null where id = 'cus_alice'")
+      .run();
     const before = dbHash(server);
     const replay = errorOf(
       await callTool(server, token, 'update_phone_number', args, asked.confirmation?.state),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { sqliteOf } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { ask, TestSocket } from '../../helpers/ws-client.js';
 
@@ -70,7 +71,7 @@ describe('logs', () => {
     const { socket } = await signedIn('cus_alice');
     // Break the database under the running server: SQLite refuses every write until it is undone.
     const { store } = server.app.deputy;
-    store.sqlite.pragma('query_only = ON');
+    sqliteOf(store).pragma('query_only = ON');
     try {
       socket.send({ type: 'message', clientId: 'l5_message_1', text: 'call me at +1 415 555 0132' });
       const err = await socket.next('error', (e) => e.code === 'internal');
@@ -81,7 +82,7 @@ describe('logs', () => {
       expect(JSON.stringify(logged)).toContain('readonly');
       expect(lines.join('')).not.toContain('415 555 0132');
     } finally {
-      store.sqlite.pragma('query_only = OFF');
+      sqliteOf(store).pragma('query_only = OFF');
     }
     expect((await ask(socket, 'hello')).text).toMatch(/Alice/);
     socket.close();
