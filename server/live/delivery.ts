@@ -53,6 +53,11 @@ export class LiveDelivery {
 
   constructor(private readonly deps: DeliveryDeps) {}
 
+  /** The bus this node's pointers go through (tests terminate its listener). */
+  get bus(): LiveBus {
+    return this.deps.bus;
+  }
+
   async start(): Promise<void> {
     await this.deps.bus.start({ pointer: (p) => this.#onPointer(p), resync: () => void this.resync() });
     const every = this.deps.resyncMs ?? 15_000;

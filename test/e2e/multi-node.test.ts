@@ -140,8 +140,9 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
+      // Each confirmed write consumes one single-use confirmation state.
       const writes = await client.query(
-        "select count(*)::int as n from audit_log where tool = 'update_phone_number' and outcome = 'ok'",
+        "select count(*)::int as n from confirmation_uses where tool = 'update_phone_number'",
       );
       expect(writes.rows[0].n).toBe(1);
       const cards = await client.query('select status from pending_confirms');

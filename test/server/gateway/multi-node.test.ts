@@ -1,0 +1,264 @@
+// Two nodes (two real servers in this process) on one PostgreSQL database (docs/scaling.md): a
+// message stored on node A reaches sockets on node B; a listener killed by the database catches up
+// with nothing lost and nothing twice; a confirm card shown by node A is answered on node B and
+// writes once, also after node A is gone; turns of one conversation never run on two nodes at once;
+// a signed-in visitor's other browser continues their conversation on the other node.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signVisitorToken } from '../../../server/auth/visitor-token.js';
+import type { PgBus } from '../../../server/live/pg-bus.js';
+import { storedSecret } from '../../../server/store/secrets.js';
+import type { ServerFrame } from '../../../shared/protocol.js';
+import {
+  createTestDatabase,
+  POSTGRES_SKIP_REASON,
+  postgresAdminUrl,
+  postgresAvailable,
+} from '../../helpers/postgres.js';
+import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
+import { TestSocket } from '../../helpers/ws-client.js';
+
+async function until<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  done: (v: T) => boolean,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const messages = (s: TestSocket) =>
+  s.frames.filter((f): f is Extract<ServerFrame, { type: 'message' }> => f.type === 'message');
+
+describe.skipIf(!postgresAvailable)(
+  `two nodes on one PostgreSQL${postgresAvailable ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+  () => {
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let a: TestServer;
+    let b: TestServer;
+
+    const token = async (sub: string, name: string) =>
+      signVisitorToken({
+        secret: await storedSecret(a.app.deputy.store.secrets, 'site-demo'),
+        site: 'demo',
+        audience: 'deputy',
+        sub,
+        name,
+      });
+
+    async function hello(node: TestServer, tok: string, extra: Record<string, unknown> = {}) {
+      const s = await TestSocket.open(node.url);
+      s.send({ type: 'hello', v: 1, site: 'demo', token: tok, ...extra });
+      const welcome = await s.next('welcome', () => true, 10_000);
+      return { s, welcome };
+    }
+
+    async function rows<T>(query: string, params: unknown[] = []): Promise<T[]> {
+      const c = new pg.Client({ connectionString: database.url });
+      await c.connect();
+      try {
+        return (await c.query(query, params)).rows as T[];
+      } finally {
+        await c.end();
+      }
+    }
+
+    /** Confirmed writes: each consumes one single-use confirmation state (setting the number already on file writes nothing). */
+    const phoneWrites = async () =>
+      (
+        await rows<{ n: number }>(
+          "select count(*)::int as n from confirmation_uses where tool = 'update_phone_number'",
+        )
+      )[0]?.n ?? 0;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      a = await startServer({ env: { DATABASE_URL: database.url } });
+      b = await startServer({ env: { DATABASE_URL: database.url } });
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const n of [a, b]) {
+        await n?.close().catch(() => {});
+        if (n) removeDataDir(n.dataDir);
+      }
+      await database?.drop();
+    });
+
+    it("delivers a message stored on node A to the visitor's tab on node B, once each, in order", async () => {
+      const tok = await token('cus_alice', 'Alice Martin');
+      const onA = await hello(a, tok);
+      const onB = await hello(b, tok, { conversationId: onA.welcome.conversationId, lastSeq: 0 });
+      onA.s.send({ type: 'message', clientId: 'mn_first_0001', text: "What's the status of ticket T-1001?" });
+      const reply = await onB.s.next('message', (m) => m.role === 'assistant', 15_000);
+      expect(reply.text).toMatch(/T-1001/);
+      onA.s.send({ type: 'message', clientId: 'mn_second_001', text: "What's the status of ticket T-1002?" });
+      await onB.s.next('message', (m) => m.role === 'assistant' && /T-1002/.test(m.text), 15_000);
+      expect(messages(onB.s).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      expect(messages(onA.s).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      onA.s.close();
+      onB.s.close();
+    }, 40_000);
+
+    it('catches up after the listener of node B is terminated: nothing lost, nothing twice', async () => {
+      const tok = await token('cus_bob', 'Bob Chen');
+      const onA = await hello(a, tok);
+      const onB = await hello(b, tok, { conversationId: onA.welcome.conversationId, lastSeq: 0 });
+      const bus = b.app.deputy.hub.live?.bus as PgBus;
+      const pid = bus.backendPid;
+      expect(pid).toBeTypeOf('number');
+      const admin = new pg.Client({ connectionString: postgresAdminUrl() });
+      await admin.connect();
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      await admin.end();
+      // While B's listener is down, A stores and answers two messages.
+      onA.s.send({ type: 'message', clientId: 'mn_gap_00001', text: "What's the status of ticket T-1003?" });
+      await onA.s.next('message', (m) => m.role === 'assistant', 15_000);
+      onA.s.send({ type: 'message', clientId: 'mn_gap_00002', text: "What's the status of ticket T-1003?" });
+      await onA.s.next('message', (m) => m.role === 'assistant' && m.seq === 4, 15_000);
+      await until(
+        'B caught up',
+        () => messages(onB.s).length,
+        (n) => n >= 4,
+      );
+      expect(bus.stats.reconnects).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(messages(onB.s).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      onA.s.close();
+      onB.s.close();
+    }, 40_000);
+
+    it('completes a card shown by node A, confirmed on node B after A is gone, once', async () => {
+      const before = await phoneWrites();
+      const tok = await token('cus_alice', 'Alice Martin');
+      const onA = await hello(a, tok);
+      onA.s.send({
+        type: 'message',
+        clientId: 'mn_phone_0001',
+        text: 'Please change my phone number to +44 20 7946 0555',
+      });
+      const card = await onA.s.next('confirm_request', () => true, 15_000);
+      // Node A goes away with the card pending: its sockets close, its turn can no longer reach the
+      // database, and its turn lease stays behind until it expires.
+      await a.close();
+      const onB = await hello(b, tok, { conversationId: onA.welcome.conversationId, lastSeq: 0 });
+      expect(onB.welcome.pendingConfirms).toEqual([card.confirmId]);
+      await onB.s.next('confirm_request', (c) => c.confirmId === card.confirmId);
+      onB.s.send({ type: 'confirm', confirmId: card.confirmId, accept: true });
+      onB.s.send({ type: 'confirm', confirmId: card.confirmId, accept: true });
+      expect((await onB.s.next('confirm_result')).outcome).toBe('accepted');
+      await onB.s.next('error', (e) => e.code === 'confirmation_unknown');
+      expect(await rows('select phone from customers where id = $1', ['cus_alice'])).toEqual([
+        { phone: '+442079460555' },
+      ]);
+      // Once A's lease has expired, B answers the visitor message, finding the change already made
+      // (the rules model reads the record first; an LLM repeating the write gets the stored result).
+      const reply = await onB.s.next('message', (m) => m.role === 'assistant', 30_000);
+      expect(reply.text).toMatch(/\+44 ?20 ?7946 ?0555/);
+      expect(onB.s.frames.filter((f) => f.type === 'confirm_request')).toHaveLength(1);
+      onB.s.close();
+      a = await startServer({ env: { DATABASE_URL: database.url } });
+      expect(await phoneWrites()).toBe(before + 1);
+    }, 60_000);
+
+    it("completes a card shown by node B when it is clicked on node A, where B's turn waits, once", async () => {
+      const before = await phoneWrites();
+      const tok = await token('cus_alice', 'Alice Martin');
+      const onB = await hello(b, tok);
+      onB.s.send({
+        type: 'message',
+        clientId: 'mn_orphan_001',
+        text: 'Please change my phone number to +44 20 7946 0557',
+      });
+      const card = await onB.s.next('confirm_request', () => true, 15_000);
+      // B's turn holds the conversation's lease while it waits on the card.
+      const lease = await rows<{ holder: string }>(
+        'select holder from turn_leases where conversation_id = $1',
+        [onB.welcome.conversationId],
+      );
+      expect(lease[0]?.holder.startsWith(b.app.deputy.hub.nodeId)).toBe(true);
+      const onA = await hello(a, tok, { conversationId: onB.welcome.conversationId, lastSeq: 0 });
+      expect(onA.welcome.pendingConfirms).toEqual([card.confirmId]);
+      onA.s.send({ type: 'confirm', confirmId: card.confirmId, accept: true });
+      expect((await onA.s.next('confirm_result')).outcome).toBe('accepted');
+      await until(
+        'the write done',
+        () => rows<{ status: string }>('select status from pending_confirms where id = $1', [card.confirmId]),
+        (r) => r[0]?.status === 'done',
+      );
+      expect(await rows('select phone from customers where id = $1', ['cus_alice'])).toEqual([
+        { phone: '+442079460557' },
+      ]);
+      // B's turn, still waiting, continues with the result made on A: one reply, no second write.
+      const reply = await onA.s.next(
+        'message',
+        (m) => m.role === 'assistant' && /7946 ?0557/.test(m.text),
+        15_000,
+      );
+      expect(reply.text).toMatch(/phone number is now/);
+      expect(await phoneWrites()).toBe(before + 1);
+      onA.s.close();
+      onB.s.close();
+    }, 60_000);
+
+    it('never runs two turns of one conversation at once across nodes', async () => {
+      const tok = await token('cus_bob', 'Bob Chen');
+      const onA = await hello(a, tok);
+      const onB = await hello(b, tok, { conversationId: onA.welcome.conversationId, lastSeq: 0 });
+      for (let i = 0; i < 4; i++) {
+        const s = i % 2 === 0 ? onA.s : onB.s;
+        s.send({
+          type: 'message',
+          clientId: `mn_order_${i}_0001`,
+          text: `What's the status of ticket T-100${(i % 3) + 1}?`,
+        });
+      }
+      await until(
+        'four answers',
+        async () =>
+          rows<{ role: string }>('select role from messages where conversation_id = $1 order by seq', [
+            onA.welcome.conversationId,
+          ]),
+        (r) => r.filter((m) => m.role === 'visitor').length === 4 && r.at(-1)?.role === 'assistant',
+        30_000,
+      );
+      const stored = await rows<{ seq: number; role: string }>(
+        'select seq, role from messages where conversation_id = $1 order by seq',
+        [onA.welcome.conversationId],
+      );
+      // One reply per turn, each after the messages it answers, never two replies racing.
+      expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+      for (let i = 1; i < stored.length; i++)
+        expect(stored[i]?.role === 'assistant' && stored[i - 1]?.role === 'assistant').toBe(false);
+      onA.s.close();
+      onB.s.close();
+    }, 60_000);
+
+    it("continues a signed-in visitor's conversation in another browser, on the other node", async () => {
+      const tok = await token('cus_bob', 'Bob Chen');
+      const first = await hello(a, tok);
+      first.s.send({
+        type: 'message',
+        clientId: 'mn_device_001',
+        text: "What's the status of ticket T-1002?",
+      });
+      await first.s.next('message', (m) => m.role === 'assistant', 15_000);
+      const other = await hello(b, tok, { latest: true });
+      expect(other.welcome.resumed).toBe(true);
+      expect(other.welcome.conversationId).toBe(first.welcome.conversationId);
+      await other.s.next('message', (m) => m.role === 'assistant' && /T-1002/.test(m.text));
+      // Anonymous visitors stay per browser.
+      const anon = await TestSocket.open(b.url);
+      anon.send({ type: 'hello', v: 1, site: 'demo', latest: true });
+      const w = await anon.next('welcome');
+      expect(w.resumed).toBe(false);
+      for (const s of [first.s, other.s, anon]) s.close();
+    }, 40_000);
+  },
+);
