@@ -76,6 +76,11 @@ export interface TurnSink {
     args: Record<string, unknown>;
     state: string;
   }): Promise<ConfirmOutcome | ConfirmAnswer>;
+  /**
+   * The result of this very write if it was already confirmed and made for the message this turn
+   * answers (its card was clicked after the node that showed it died, docs/scaling.md), else null.
+   */
+  settled?(tool: string, args: Record<string, unknown>): Promise<ToolResultForModel | null>;
 }
 
 export interface TurnInput {

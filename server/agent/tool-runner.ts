@@ -54,6 +54,8 @@ async function runWrite(
   args: Record<string, unknown>,
   ctx: ToolRunContext,
 ): Promise<ToolResultForModel> {
+  const earlier = await ctx.sink.settled?.(name, args);
+  if (earlier) return earlier;
   const first = await callRaw(ctx, name, args);
   if (!first.ok) return loopError(first.code);
   if (!isConfirmationRequired(first.result)) return toModelResult(first.result);

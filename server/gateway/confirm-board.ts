@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ConfirmRequestFrame, ConfirmResultFrame } from '../../shared/protocol.js';
 import type { ConfirmAnswer } from '../agent/loop.js';
 import { loopError } from '../agent/loop-errors.js';
+import { canonicalJson } from '../mcp/confirmation.js';
 import type { ToolResultForModel } from '../agent/model.js';
 import { nowIso } from '../store/db.js';
 import type { Database, PendingConfirmStatus, PendingConfirmsTable } from '../store/schema.js';
@@ -87,7 +88,7 @@ export class ConfirmBoard {
    * write of the same visitor message already on the board (its turn died with its node) is adopted.
    */
   async request(conversationId: string, card: CardRequest): Promise<ConfirmAnswer> {
-    const args = JSON.stringify(card.args);
+    const args = canonicalJson(card.args);
     const same = await this.d.db
       .selectFrom('pending_confirms')
       .selectAll()
@@ -158,6 +159,25 @@ export class ConfirmBoard {
     const now = await this.#get(row.id);
     if (now && FINAL.has(now.status)) this.#waiters.get(row.id)?.settle(answerOf(now));
     return answer;
+  }
+
+  /** The stored result of this write, confirmed and made for visitor message `forSeq`, or null. */
+  async settled(
+    conversationId: string,
+    forSeq: number,
+    tool: string,
+    args: Record<string, unknown>,
+  ): Promise<ToolResultForModel | null> {
+    const row = await this.d.db
+      .selectFrom('pending_confirms')
+      .select('result')
+      .where('conversation_id', '=', conversationId)
+      .where('for_seq', '=', forSeq)
+      .where('tool', '=', tool)
+      .where('args', '=', canonicalJson(args))
+      .where('status', '=', 'done')
+      .executeTakeFirst();
+    return row ? parseResult(row.result) : null;
   }
 
   /**

@@ -5,6 +5,7 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { Database } from '../store/schema.js';
 import { InProcessBus, type LiveBus, type LivePointer } from './bus.js';
 import { LiveDelivery } from './delivery.js';
+import { PgBus } from './pg-bus.js';
 
 export interface LiveWiring {
   db: Kysely<Database>;
@@ -27,7 +28,6 @@ export interface LiveWiring {
 export async function startLive(w: LiveWiring): Promise<{ delivery: LiveDelivery; bus: LiveBus }> {
   let bus: LiveBus;
   if (w.databaseUrl) {
-    const { PgBus } = await import('./pg-bus.js');
     bus = new PgBus({ url: w.databaseUrl, db: w.db as unknown as Kysely<unknown>, log: w.log });
   } else {
     bus = new InProcessBus();

@@ -87,6 +87,7 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
     // The operator signs in on the node that will survive, and watches Alice's conversation.
     const desk: E2EPage = await engine.newPage({ width: 1280, height: 800 });
     await signInConsole(desk, survivor.url);
+    await desk.click({ css: '#tab-All' });
     await openConversation(desk, 'Alice Martin');
 
     const second = await ask(visitor, "What's the status of ticket T-1002?");
