@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { ConfirmRequestFrame, ConfirmResultFrame } from '../../shared/protocol.js';
 import type { ConfirmAnswer } from '../agent/loop.js';
 import { loopError } from '../agent/loop-errors.js';
-import { canonicalJson } from '../mcp/confirmation.js';
 import type { ToolResultForModel } from '../agent/model.js';
+import { canonicalJson } from '../mcp/confirmation.js';
 import { nowIso } from '../store/db.js';
 import type { Database, PendingConfirmStatus, PendingConfirmsTable } from '../store/schema.js';
 
@@ -161,23 +161,33 @@ export class ConfirmBoard {
     return answer;
   }
 
-  /** The stored result of this write, confirmed and made for visitor message `forSeq`, or null. */
+  /**
+   * The stored result of this write, confirmed and made for visitor message `forSeq`, or null. A
+   * write that another node is making right now (clicked, not yet stored) is waited for.
+   */
   async settled(
     conversationId: string,
     forSeq: number,
     tool: string,
     args: Record<string, unknown>,
   ): Promise<ToolResultForModel | null> {
-    const row = await this.d.db
-      .selectFrom('pending_confirms')
-      .select('result')
-      .where('conversation_id', '=', conversationId)
-      .where('for_seq', '=', forSeq)
-      .where('tool', '=', tool)
-      .where('args', '=', canonicalJson(args))
-      .where('status', '=', 'done')
-      .executeTakeFirst();
-    return row ? parseResult(row.result) : null;
+    const deadline = Date.now() + WRITE_GRACE_MS;
+    for (;;) {
+      const row = await this.d.db
+        .selectFrom('pending_confirms')
+        .select(['result', 'status'])
+        .where('conversation_id', '=', conversationId)
+        .where('for_seq', '=', forSeq)
+        .where('tool', '=', tool)
+        .where('args', '=', canonicalJson(args))
+        .where('status', 'in', ['accepted', 'done', 'failed'])
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      if (!row) return null;
+      if (row.status !== 'accepted') return parseResult(row.result);
+      if (Date.now() > deadline) return unreachable();
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /**

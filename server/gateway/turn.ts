@@ -69,6 +69,8 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
       },
       confirm: (card) =>
         hub.requestConfirm(conversationId, { confirmId: newId('cf'), forSeq: last.seq, ...card }),
+      // A write whose card was already clicked (after its node died) is not asked again.
+      settled: (tool, args) => hub.confirms.settled(conversationId, last.seq, tool, args),
     });
     // Status lines ("Sam joined") are for the widget, never the model.
     const transcript = history.filter((m) => m.role !== 'status');

@@ -133,7 +133,22 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
       () => rows(visitor, REPLY),
       (r) => r.length === 3 && /updated|changed|is now/i.test(r[2] ?? ''),
       45_000,
-    );
+    ).catch(async (err: unknown) => {
+      // What the database holds, for the failure message.
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      const cards = await c.query(
+        'select id, for_seq, args, status, result, created_at, settled_at from pending_confirms',
+      );
+      const msgs = await c.query('select seq, role, created_at from messages order by seq');
+      const audit = await c.query(
+        "select at, tool, outcome, error_code from audit_log where tool like 'update%' order by id",
+      );
+      await c.end();
+      throw new Error(
+        `${String(err)}\ncards: ${JSON.stringify(cards.rows)}\nmessages: ${JSON.stringify(msgs.rows)}\naudit: ${JSON.stringify(audit.rows)}\nsurvivor: ${survivor.output().slice(-3000)}`,
+      );
+    });
     const phone = await ask(visitor, "What's my phone number?");
     expect(phone.replace(/\s/g, '')).toContain('+442079460777');
 
