@@ -10,6 +10,7 @@ import type {
   TicketComment,
   TicketStatus,
 } from './adapter.js';
+import { throwIfCancelled } from './cancel.js';
 import { siteTicketId } from './ticket-id.js';
 
 /** New tickets are numbered above the demo range so a demo id never changes meaning. */
@@ -60,6 +61,7 @@ export class EmbeddedCrm implements CrmAdapter {
   ) {}
 
   async getCustomer(customerId: string): Promise<Customer | null> {
+    throwIfCancelled();
     const row = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -70,6 +72,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findCustomerByEmail(email: string): Promise<Customer | null> {
+    throwIfCancelled();
     const rows = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -83,6 +86,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async getTicket(raw: string): Promise<Ticket | null> {
+    throwIfCancelled();
     const ticketId = siteTicketId('embedded', raw);
     if (!ticketId) return null;
     const row = await this.db
@@ -95,6 +99,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
+    throwIfCancelled();
     let q = this.db
       .selectFrom('tickets')
       .selectAll()
@@ -106,6 +111,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
+    throwIfCancelled();
     const rows = await this.db
       .selectFrom('ticket_comments')
       .selectAll()
@@ -121,6 +127,8 @@ export class EmbeddedCrm implements CrmAdapter {
     customerId: string,
     phone: string,
   ): Promise<{ customer: Customer; changed: boolean } | null> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('customers')
@@ -141,6 +149,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findDuplicateTicket(t: NewTicket): Promise<Ticket | null> {
+    throwIfCancelled();
     return this.#duplicate(this.db, t);
   }
 
@@ -165,6 +174,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async createTicket(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     // A visitor the CRM does not know gets a contact record for their email, so the ticket has an owner.
     if (!t.customerId && !t.contactEmail) throw new Error('a ticket needs a customer or a contact email');
     const customerId = t.customerId ?? `email:${(t.contactEmail ?? '').toLowerCase()}`;
@@ -198,6 +209,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async addComment(c: NewComment): Promise<{ comment: TicketComment; created: boolean }> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     return this.db.transaction().execute(async (trx) => {
       const recent = await trx
         .selectFrom('ticket_comments')
@@ -233,6 +246,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async ensureGuest(guestId: string, email: string): Promise<void> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     const now = new Date().toISOString();
     await this.db
       .insertInto('customers')

@@ -113,7 +113,9 @@ function scenarioList(output: string): string[] {
 }
 
 describe('the official MCP conformance suite against /mcp', () => {
-  it('passes every server scenario but those of the suite’s own fixtures', { timeout: 300_000 }, async (ctx) => {
+  it('passes every server scenario but those of the suite’s own fixtures', {
+    timeout: 300_000,
+  }, async (ctx) => {
     const outDir = mkdtempSync(path.join(tmpdir(), 'deputy-conformance-'));
     try {
       const { code, output } = await runSuite(outDir);
@@ -129,7 +131,7 @@ describe('the official MCP conformance suite against /mcp', () => {
       const passed: string[] = [];
       for (const scenario of ran) {
         const checks = results.get(scenario);
-        const ok = checks !== undefined && checks.every((c) => c.status !== 'FAILURE');
+        const ok = checks?.every((c) => c.status !== 'FAILURE') === true;
         (ok ? passed : failed).push(scenario);
       }
       const failures = failed.map((s) => {
@@ -137,11 +139,14 @@ describe('the official MCP conformance suite against /mcp', () => {
         return `${s}: ${bad.map((c) => `${c.id} ${c.errorMessage ?? ''}`).join('; ') || 'no results'}`;
       });
       console.info(`conformance: ${passed.length} passed, ${failed.length} failed of ${ran.length}`);
-      const unexpected = failures.filter((_, i) => !(failed[i] as string in EXPECTED.scenarios));
+      const unexpected = failures.filter((_, i) => !((failed[i] as string) in EXPECTED.scenarios));
       const nowPassing = passed.filter((s) => s in EXPECTED.scenarios);
       expect(unexpected, 'scenarios failing that are not fixture scenarios').toEqual([]);
       expect(nowPassing, 'listed as expected failures but passing: remove them').toEqual([]);
-      expect(Object.keys(EXPECTED.scenarios).filter((s) => !ran.includes(s)), 'listed but not run').toEqual([]);
+      expect(
+        Object.keys(EXPECTED.scenarios).filter((s) => !ran.includes(s)),
+        'listed but not run',
+      ).toEqual([]);
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
