@@ -11,7 +11,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   type LoggingLevel,
-  McpError,
+  LoggingLevelSchema,
   ReadResourceRequestSchema,
   type ServerNotification,
   type ServerRequest,
@@ -20,7 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { CountryCode } from 'libphonenumber-js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { hasScope } from '../../shared/scopes.js';
 import { CrmCancelledError, withCancellation } from '../crm/cancel.js';
 import { CrmUnavailableError } from '../crm/errors.js';
@@ -107,8 +107,10 @@ export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server 
     callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps, extra),
   );
   // Stateless: the level is kept per caller, not per session (client-log.ts).
-  server.setRequestHandler(SetLevelRequestSchema, (req) => {
-    deps.logLevels.set(caller, req.params.level);
+  server.setRequestHandler(SetLevelRequest, (req) => {
+    const level = LoggingLevelSchema.safeParse(req.params.level);
+    if (!level.success) throw rpcError(ErrorCode.InvalidParams, `level must be one of ${LEVELS}`);
+    deps.logLevels.set(caller, level.data);
     return {};
   });
   // Visitors have no resources or prompts; the lists answer empty rather than "method not found".
@@ -116,16 +118,30 @@ export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
   server.setRequestHandler(ReadResourceRequestSchema, () => {
     // Not echoed: the URI is the client's text. -32002 is MCP's "resource not found".
-    throw new McpError(-32002, 'Resource not found');
+    throw rpcError(-32002, 'Resource not found');
   });
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
   server.setRequestHandler(GetPromptRequestSchema, () => {
-    throw new McpError(ErrorCode.InvalidParams, 'Prompt not found');
+    throw rpcError(ErrorCode.InvalidParams, 'Prompt not found');
   });
   return server;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * `logging/setLevel` with any level, checked here: the SDK's own schema would turn a bad level into
+ * -32603 "internal error" with zod's text; this answers -32602 and names the levels.
+ */
+const SetLevelRequest = SetLevelRequestSchema.extend({
+  params: SetLevelRequestSchema.shape.params.extend({ level: z.unknown() }),
+});
+const LEVELS = LoggingLevelSchema.options.join(', ');
+
+/** A JSON-RPC error as the SDK sends it (McpError would prefix its message a second time). */
+function rpcError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
 
 async function callTool(
   name: string,
