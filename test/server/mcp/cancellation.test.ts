@@ -139,7 +139,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await client.close();
   });
 
-  it('a write cancelled while in flight finishes whole: one ticket, tied to its customer, audited ok', async () => {
+  it('M3: a write cancelled while in flight finishes whole: one ticket, tied to its customer, audited ok', async () => {
     const client = await httpClient();
     const args = { subject: subject(), description: 'The second hinge too.' };
     const state = await confirmationFor(client, args);
@@ -186,7 +186,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await client.close();
   });
 
-  it('cancels nothing of another caller’s, whatever request id it names', async () => {
+  it('M3: cancels nothing of another caller’s, whatever request id it names', async () => {
     const client = await httpClient();
     const other = await f.token(f.bob, ['crm.read']);
     const path = new RegExp(`/contacts/${f.alice}$`);
