@@ -164,6 +164,35 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await client.close();
   });
 
+  it('a client that goes away mid-call cancels it like a notifications/cancelled', async () => {
+    const before = { abandoned: fake.abandoned, audited: audit('get_customer_info').length };
+    const path = new RegExp(`/contacts/${f.alice}$`);
+    const sent = requestsTo(path);
+    fake.inject('slow', 1, path);
+    const gone = new AbortController();
+    const post = fetch(`${f.server.url}/mcp`, {
+      method: 'POST',
+      signal: gone.signal,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_customer_info', arguments: {} },
+      }),
+    }).catch((err: Error) => err.name);
+    await until(() => requestsTo(path) > sent, 'the CRM request to start');
+    gone.abort();
+    expect(await post).toBe('AbortError');
+    await until(() => fake.abandoned > before.abandoned, 'the fake to see its client go');
+    await until(() => audit('get_customer_info').length > before.audited, 'the audit row');
+    expect(audit('get_customer_info').at(-1)).toEqual({ outcome: 'error', error_code: 'cancelled' });
+  });
+
   it('works the same through the in-process transport', async () => {
     const mcp = mcpRouteOptions({
       config: f.server.app.deputy.config,
