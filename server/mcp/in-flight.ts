@@ -43,9 +43,4 @@ export class InFlight {
     for (const cancel of cancels) cancel();
     return cancels.length;
   }
-
-  /** Requests being answered now (for tests). */
-  get size(): number {
-    return this.#pending.size;
-  }
 }
