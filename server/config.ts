@@ -101,6 +101,11 @@ export interface Config {
   trustProxy: boolean | string;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /**
+   * Host names `/mcp` answers to besides those of its own URLs and the loopback names (DNS-rebinding
+   * protection, docs/architecture.md §12): names a proxy in front rewrites `Host` to, for instance.
+   */
+  mcpAllowedHosts: string[];
   /** Serve the demo store page at `/` and mint demo visitor tokens. */
   demo: boolean;
   logLevel: string;
@@ -143,9 +148,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     model,
     trustProxy: parseTrustProxy(env.DEPUTY_TRUST_PROXY),
     metricsToken: env.DEPUTY_METRICS_TOKEN || undefined,
+    mcpAllowedHosts: parseHostList(env.DEPUTY_MCP_ALLOWED_HOSTS),
     demo: env.DEPUTY_DEMO !== '0',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+/** `a.example.com, b` → hostnames, lower case; a port or a scheme is a mistake worth stopping on. */
+function parseHostList(raw: string | undefined): string[] {
+  const names = (raw ?? '')
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})$/.test(name)) {
+      throw new DeputyError(
+        'env_invalid',
+        `DEPUTY_MCP_ALLOWED_HOSTS must be comma-separated host names (no scheme or port), got "${name}".`,
+      );
+    }
+  }
+  return names;
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | string {

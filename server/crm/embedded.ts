@@ -10,6 +10,7 @@ import type {
   TicketComment,
   TicketStatus,
 } from './adapter.js';
+import { throwIfCancelled } from './cancel.js';
 import { siteTicketId } from './ticket-id.js';
 import { nextTicketNumber } from './ticket-numbers.js';
 
@@ -58,6 +59,7 @@ export class EmbeddedCrm implements CrmAdapter {
   ) {}
 
   async getCustomer(customerId: string): Promise<Customer | null> {
+    throwIfCancelled();
     const row = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -68,6 +70,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findCustomerByEmail(email: string): Promise<Customer | null> {
+    throwIfCancelled();
     const rows = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -81,6 +84,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async getTicket(raw: string): Promise<Ticket | null> {
+    throwIfCancelled();
     const ticketId = siteTicketId('embedded', raw);
     if (!ticketId) return null;
     const row = await this.db
@@ -93,6 +97,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
+    throwIfCancelled();
     let q = this.db
       .selectFrom('tickets')
       .selectAll()
@@ -104,6 +109,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
+    throwIfCancelled();
     const rows = await this.db
       .selectFrom('ticket_comments')
       .selectAll()
@@ -119,6 +125,8 @@ export class EmbeddedCrm implements CrmAdapter {
     customerId: string,
     phone: string,
   ): Promise<{ customer: Customer; changed: boolean } | null> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('customers')
@@ -139,6 +147,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findDuplicateTicket(t: NewTicket): Promise<Ticket | null> {
+    throwIfCancelled();
     return this.#duplicate(this.db, t);
   }
 
@@ -163,6 +172,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async createTicket(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     // A visitor the CRM does not know gets a contact record for their email, so the ticket has an owner.
     if (!t.customerId && !t.contactEmail) throw new Error('a ticket needs a customer or a contact email');
     const customerId = t.customerId ?? `email:${(t.contactEmail ?? '').toLowerCase()}`;
@@ -198,6 +209,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async addComment(c: NewComment): Promise<{ comment: TicketComment; created: boolean }> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     return this.db.transaction().execute(async (trx) => {
       const recent = await trx
         .selectFrom('ticket_comments')
@@ -233,6 +246,8 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async ensureGuest(guestId: string, email: string): Promise<void> {
+    // Checked before the transaction only: once it starts, it commits or rolls back whole.
+    throwIfCancelled();
     const now = new Date().toISOString();
     await this.db
       .insertInto('customers')

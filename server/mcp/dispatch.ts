@@ -1,46 +1,90 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  CancelledNotificationSchema,
   isInitializeRequest,
+  isJSONRPCNotification,
   isJSONRPCRequest,
   type JSONRPCMessage,
   JSONRPCMessageSchema,
+  type JSONRPCNotification,
   type JSONRPCRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCaller } from './auth.js';
 import { type CrmServerDeps, createCrmServer } from './server.js';
 
-/** The server side of one request: hands the message in, passes the answer back. */
+/** The server side of one request: hands the message in, passes what the server sends back out. */
 class OneRequest implements Transport {
   onmessage?: Transport['onmessage'];
   onclose?: () => void;
   onerror?: (error: Error) => void;
 
-  constructor(private readonly answer: (message: JSONRPCMessage) => void) {}
+  constructor(private readonly sent: (message: JSONRPCMessage) => void) {}
   async start(): Promise<void> {}
   async send(message: JSONRPCMessage): Promise<void> {
-    this.answer(message);
+    this.sent(message);
   }
   async close(): Promise<void> {
     this.onclose?.();
   }
 }
 
+/** What the server sent for one request. */
+export interface Answer {
+  /** Notifications sent while answering (log messages), in order, before the response. */
+  notifications: JSONRPCNotification[];
+  /** The response; null when the request was cancelled: nothing is sent for it (MCP cancellation). */
+  response: JSONRPCMessage | null;
+}
+
 /**
  * Answers one JSON-RPC request with a server built for this caller alone (stateless: nothing is
- * shared between requests but the CRM, the audit log and the validator).
+ * shared between requests but the CRM, the audit log, the validator and the requests in flight).
+ * A `notifications/cancelled` from the same caller naming this request, or `abort` (the HTTP
+ * client went away), cancels it: the SDK aborts the handler's signal and drops its response.
  */
 export async function answerRequest(
   caller: McpCaller,
   deps: CrmServerDeps,
   request: JSONRPCRequest,
-): Promise<JSONRPCMessage> {
+  abort?: AbortSignal,
+): Promise<Answer> {
   const server = createCrmServer(caller, deps);
-  const answered = new Promise<JSONRPCMessage>((resolve) => {
+  const notifications: JSONRPCNotification[] = [];
+  return new Promise<Answer>((resolve) => {
+    let settled = false;
+    let delivered = false;
+    const settle = (response: JSONRPCMessage | null) => {
+      if (settled) return;
+      settled = true;
+      untrack();
+      abort?.removeEventListener('abort', cancel);
+      resolve({ notifications, response });
+    };
     // The server is dropped once it has answered, not closed: close() aborts and rejects its
     // (finished) request bookkeeping, building error objects that cost 4 % of a call.
-    const transport = new OneRequest(resolve);
-    void server.connect(transport).then(() =>
+    const transport = new OneRequest((message) => {
+      if (settled) return;
+      if (isJSONRPCNotification(message)) notifications.push(message);
+      else if (!isJSONRPCRequest(message)) settle(message);
+    });
+    const cancel = () => {
+      if (delivered) {
+        transport.onmessage?.({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: request.id, reason: 'cancelled by the client' },
+        });
+      }
+      settle(null);
+    };
+    const untrack = deps.inFlight.track(caller, request.id, cancel);
+    if (abort?.aborted) return cancel();
+    abort?.addEventListener('abort', cancel, { once: true });
+    void server.connect(transport).then(() => {
+      // Cancelled before it started: it never runs.
+      if (settled) return;
+      delivered = true;
       transport.onmessage?.(request, {
         authInfo: {
           token: caller.token,
@@ -48,10 +92,19 @@ export async function answerRequest(
           scopes: caller.scopes,
           expiresAt: caller.exp,
         },
-      }),
-    );
+      });
+    });
   });
-  return answered;
+}
+
+/**
+ * Acts on a notification from a client: `notifications/cancelled` cancels the caller's own request
+ * it names (docs/architecture.md §4); the others need nothing from a stateless server.
+ */
+export function notify(caller: McpCaller, deps: CrmServerDeps, message: JSONRPCNotification): void {
+  const cancelled = CancelledNotificationSchema.safeParse(message);
+  const id = cancelled.success ? cancelled.data.params.requestId : undefined;
+  if (id !== undefined) deps.inFlight.cancel(caller, id);
 }
 
 /** Largest batch accepted in one POST (as the SDK's transport). */
@@ -115,11 +168,16 @@ export function parsePost(headers: Record<string, string | string[] | undefined>
   return { ok: true, messages, batch };
 }
 
-/** Answers every request of a POST; notifications and responses need no answer. */
+/**
+ * Acts on the notifications of a POST, then answers every request in it (responses from the client
+ * need nothing). `abort` cancels them all (the HTTP client went away).
+ */
 export function answerAll(
   caller: McpCaller,
   deps: CrmServerDeps,
   messages: JSONRPCMessage[],
-): Promise<JSONRPCMessage[]> {
-  return Promise.all(messages.filter(isJSONRPCRequest).map((m) => answerRequest(caller, deps, m)));
+  abort?: AbortSignal,
+): Promise<Answer[]> {
+  for (const m of messages) if (isJSONRPCNotification(m)) notify(caller, deps, m);
+  return Promise.all(messages.filter(isJSONRPCRequest).map((m) => answerRequest(caller, deps, m, abort)));
 }

@@ -18,6 +18,7 @@ export const TOOL_ERRORS = {
     'We could not find your customer record in our system. You can still open a ticket (we will reply by email) or ask to talk to a person.',
   crm_unavailable: 'Our records system is not answering right now. Please try again in a few minutes.',
   internal: 'Something went wrong while doing that. Please try again later.',
+  cancelled: 'The request was cancelled before it changed anything.',
 } as const satisfies Record<string, string>;
 
 export type ToolErrorCode = keyof typeof TOOL_ERRORS;

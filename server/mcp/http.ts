@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
-import { answerAll, parsePost } from './dispatch.js';
+import { type Answer, answerAll, parsePost } from './dispatch.js';
+import { hostAllowed, originAllowed } from './hosts.js';
 import type { CrmServerDeps } from './server.js';
 
 export interface McpRoutesOptions {
@@ -11,8 +12,11 @@ export interface McpRoutesOptions {
   resourceUrl: () => string;
   /** The authorization server that issues MCP tokens (the chat backend). */
   issuer: () => string;
-  /** Allowed browser origins; a request carrying any other `Origin` gets 403 (DNS rebinding). */
-  allowedOrigins: () => readonly string[];
+  /**
+   * Host names `/mcp` answers to (hosts.ts): any other `Host`, or a browser `Origin` on any other
+   * host, gets 403 (DNS rebinding, docs/threat-model.md M1, M2).
+   */
+  allowedHosts: () => ReadonlySet<string>;
 }
 
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
@@ -57,16 +61,22 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
         error: { code: -32000, message: 'Method not allowed: this server is stateless' },
         id: null,
       });
-  app.get('/mcp', notAllowed);
-  app.delete('/mcp', notAllowed);
+  /** Before anything else, even authentication: a rebinding page learns nothing from the answer. */
+  const rebinding = async (req: FastifyRequest, reply: FastifyReply) => {
+    const hosts = opts.allowedHosts();
+    const message = !hostAllowed(req.headers.host, hosts)
+      ? 'Forbidden: Host not allowed'
+      : !originAllowed(req.headers.origin, hosts)
+        ? 'Forbidden: Origin not allowed'
+        : null;
+    if (message === null) return;
+    return reply.code(403).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  };
 
-  app.post('/mcp', { bodyLimit: 256 * 1024 }, async (req, reply) => {
-    const origin = req.headers.origin;
-    if (origin !== undefined && !opts.allowedOrigins().includes(origin)) {
-      return reply
-        .code(403)
-        .send({ jsonrpc: '2.0', error: { code: -32000, message: 'Origin not allowed' }, id: null });
-    }
+  app.get('/mcp', { onRequest: rebinding }, notAllowed);
+  app.delete('/mcp', { onRequest: rebinding }, notAllowed);
+
+  app.post('/mcp', { bodyLimit: 256 * 1024, onRequest: rebinding }, async (req, reply) => {
     const verified = await opts.verifier.verify(req.headers.authorization);
     if (!verified.ok) {
       const { error, description } = verified.failure;
@@ -117,17 +127,41 @@ async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller
       .code(post.status)
       .send({ jsonrpc: '2.0', error: { code: post.code, message: post.message }, id: null });
   }
+  // A client that goes away cancels what it asked for (a write already started still finishes).
+  const gone = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) gone.abort();
+  });
   try {
-    const answers = await answerAll(caller, deps, post.messages);
+    const answers = await answerAll(caller, deps, post.messages, gone.signal);
     if (answers.length === 0) return reply.code(202).send();
+    if (answers.every((a) => a.response !== null && a.notifications.length === 0)) {
+      const responses = answers.map((a) => a.response);
+      return reply
+        .code(200)
+        .type('application/json')
+        .send(post.batch ? responses : responses[0]);
+    }
     return reply
       .code(200)
-      .type('application/json')
-      .send(post.batch ? answers : answers[0]);
+      .header('cache-control', 'no-cache')
+      .type('text/event-stream')
+      .send(eventStream(answers));
   } catch (err) {
     req.log.error({ err }, 'mcp request failed');
     return reply
       .code(500)
       .send({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
   }
+}
+
+/**
+ * Answers with log messages, or without a response for a cancelled request, as one SSE stream (the
+ * transport's other answer form): each notification, then each response, then the end. Nothing is
+ * sent for a cancelled request, as MCP cancellation asks; the stream has no event ids, so clients
+ * do not try to resume it.
+ */
+function eventStream(answers: Answer[]): string {
+  const messages = answers.flatMap((a) => (a.response ? [...a.notifications, a.response] : a.notifications));
+  return messages.map((m) => `event: message\ndata: ${JSON.stringify(m)}\n\n`).join('');
 }

@@ -1,7 +1,11 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpTokenVerifier } from './auth.js';
-import { answerRequest } from './dispatch.js';
+import { answerRequest, notify } from './dispatch.js';
 import type { CrmServerDeps } from './server.js';
 
 /**
@@ -26,8 +30,13 @@ export class InProcessTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new Error('transport closed');
-    // Notifications (initialized, cancelled) need no answer from a stateless server.
-    if (!isJSONRPCRequest(message)) return;
+    if (!isJSONRPCRequest(message)) {
+      // Responses need nothing; of the notifications only a cancellation does something.
+      if (!isJSONRPCNotification(message) || message.method !== 'notifications/cancelled') return;
+      const verified = await this.mcp.verifier.verify(`Bearer ${await this.getToken()}`);
+      if (verified.ok) notify(verified.caller, this.mcp.deps, message);
+      return;
+    }
     const verified = await this.mcp.verifier.verify(`Bearer ${await this.getToken()}`);
     if (!verified.ok) {
       this.#deliver({
@@ -46,7 +55,9 @@ export class InProcessTransport implements Transport {
       });
       return;
     }
-    this.#deliver(await answerRequest(caller, this.mcp.deps, message));
+    const answer = await answerRequest(caller, this.mcp.deps, message);
+    for (const n of answer.notifications) this.#deliver(n);
+    if (answer.response) this.#deliver(answer.response);
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,35 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  type LoggingLevel,
+  LoggingLevelSchema,
+  ReadResourceRequestSchema,
+  type ServerNotification,
+  type ServerRequest,
+  SetLevelRequestSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { CountryCode } from 'libphonenumber-js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { hasScope } from '../../shared/scopes.js';
+import { CrmCancelledError, withCancellation } from '../crm/cancel.js';
 import { CrmUnavailableError } from '../crm/errors.js';
 import type { CrmRegistry, SiteCrm } from '../crm/registry.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
 import type { McpCaller } from './auth.js';
+import type { ClientLogLevels } from './client-log.js';
 import type { Confirmations } from './confirmation.js';
+import type { InFlight } from './in-flight.js';
 import { failure, inputFor, type ToolDefinition, type ToolOutcome } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
@@ -29,6 +44,10 @@ export interface CrmServerDeps {
   phoneCountry(site: string | null): CountryCode;
   /** One validator shared by every per-request server (building one per request is the main cost). */
   validator: jsonSchemaValidator;
+  /** Requests being answered, so a cancellation in another request finds its target. */
+  inFlight: InFlight;
+  /** The log level each caller asked for (`logging/setLevel`). */
+  logLevels: ClientLogLevels;
   log?: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
 }
 
@@ -79,15 +98,49 @@ export function toolsFor(caller: Pick<McpCaller, 'scopes' | 'staff' | 'anonymous
  */
 export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: {} },
+    capabilities: { tools: {}, logging: {}, resources: {}, prompts: {} },
     jsonSchemaValidator: deps.validator,
     instructions: INSTRUCTIONS,
   });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(caller) }));
-  server.setRequestHandler(CallToolRequestSchema, (req) =>
-    callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps),
+  server.setRequestHandler(CallToolRequestSchema, (req, extra) =>
+    callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps, extra),
   );
+  // Stateless: the level is kept per caller, not per session (client-log.ts).
+  server.setRequestHandler(SetLevelRequest, (req) => {
+    const level = LoggingLevelSchema.safeParse(req.params.level);
+    if (!level.success) throw rpcError(ErrorCode.InvalidParams, `level must be one of ${LEVELS}`);
+    deps.logLevels.set(caller, level.data);
+    return {};
+  });
+  // Visitors have no resources or prompts; the lists answer empty rather than "method not found".
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
+  server.setRequestHandler(ReadResourceRequestSchema, () => {
+    // Not echoed: the URI is the client's text. -32002 is MCP's "resource not found".
+    throw rpcError(-32002, 'Resource not found');
+  });
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
+  server.setRequestHandler(GetPromptRequestSchema, () => {
+    throw rpcError(ErrorCode.InvalidParams, 'Prompt not found');
+  });
   return server;
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * `logging/setLevel` with any level, checked here: the SDK's own schema would turn a bad level into
+ * -32603 "internal error" with zod's text; this answers -32602 and names the levels.
+ */
+const SetLevelRequest = SetLevelRequestSchema.extend({
+  params: SetLevelRequestSchema.shape.params.extend({ level: z.unknown() }),
+});
+const LEVELS = LoggingLevelSchema.options.join(', ');
+
+/** A JSON-RPC error as the SDK sends it (McpError would prefix its message a second time). */
+function rpcError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 async function callTool(
@@ -96,6 +149,7 @@ async function callTool(
   meta: Record<string, unknown> | undefined,
   caller: McpCaller,
   deps: CrmServerDeps,
+  extra: Pick<Extra, 'signal' | 'sendNotification'>,
 ): Promise<CallToolResult> {
   const started = performance.now();
   const tool = TOOL_BY_NAME.get(name);
@@ -106,8 +160,9 @@ async function callTool(
   } else if (!hasScope(caller.scopes, tool.scope)) {
     outcome = failure('insufficient_scope');
   } else {
-    outcome = await runTool(tool, args, meta, caller, deps);
+    outcome = await runTool(tool, args, meta, caller, deps, extra.signal);
   }
+  const latencyMs = performance.now() - started;
   try {
     await deps.audit.record({
       caller,
@@ -116,12 +171,50 @@ async function callTool(
       args,
       outcome: auditOutcome(outcome),
       errorCode: outcome.ok ? null : outcome.code,
-      latencyMs: performance.now() - started,
+      latencyMs,
     });
   } catch (err) {
     deps.log?.error({ err, tool: name.slice(0, 64) }, 'audit record failed');
   }
+  await logToClient(caller, deps, extra, tool?.name ?? null, outcome, latencyMs);
   return toResult(outcome);
+}
+
+/** The level of the log message a call's outcome is reported at. */
+function levelOf(outcome: ToolOutcome): LoggingLevel {
+  if (outcome.ok) return 'info';
+  if (outcome.code === 'crm_unavailable' || outcome.code === 'internal') return 'error';
+  if (outcome.code === 'confirmation_required') return 'notice';
+  return 'warning';
+}
+
+/**
+ * Tells the client how the call went, when it asked for messages at that level (logging/setLevel).
+ * Only the tool, the outcome code and the time: never arguments, records, the caller or CRM text.
+ */
+async function logToClient(
+  caller: McpCaller,
+  deps: CrmServerDeps,
+  extra: Pick<Extra, 'sendNotification'>,
+  tool: string | null,
+  outcome: ToolOutcome,
+  latencyMs: number,
+): Promise<void> {
+  const level = levelOf(outcome);
+  if (!deps.logLevels.wants(caller, level)) return;
+  const data = {
+    tool: tool ?? 'unknown',
+    outcome: outcome.ok ? 'ok' : outcome.code,
+    ms: Math.round(latencyMs),
+  };
+  try {
+    await extra.sendNotification({
+      method: 'notifications/message',
+      params: { level, logger: 'deputy-crm', data },
+    });
+  } catch {
+    // A log message that cannot be sent must not fail the call.
+  }
 }
 
 async function runTool(
@@ -130,21 +223,28 @@ async function runTool(
   meta: Record<string, unknown> | undefined,
   caller: McpCaller,
   deps: CrmServerDeps,
+  signal: AbortSignal,
 ): Promise<ToolOutcome> {
   const parsed = inputFor(tool, caller).safeParse(args ?? {});
   if (!parsed.success) return failure('invalid_argument', describeIssues(tool.name, parsed.error));
   const site = deps.crms.get(caller.site ?? deps.defaultSite);
   // A token for a site this server does not serve (configuration changed since it was minted).
   if (!site) return failure('crm_unavailable');
+  if (signal.aborted) return failure('cancelled');
   try {
-    const outcome = await tool.run(parsed.data as never, {
-      caller,
-      crm: site.adapter,
-      self: selfResolver(caller, site),
-      meta,
-      confirmations: deps.confirmations,
-      phoneCountry: deps.phoneCountry(caller.site),
-    });
+    // Every CRM call the tool makes is cancelled with the request (crm/cancel.ts); a write shields
+    // itself once it starts (write.ts).
+    const outcome = await withCancellation(signal, () =>
+      tool.run(parsed.data as never, {
+        caller,
+        crm: site.adapter,
+        self: selfResolver(caller, site),
+        meta,
+        confirmations: deps.confirmations,
+        phoneCountry: deps.phoneCountry(caller.site),
+        signal,
+      }),
+    );
     if (outcome.ok && !tool.output.safeParse(outcome.data).success) {
       // A result that breaks its own contract is a bug; clients would reject it anyway.
       deps.log?.error({ tool: tool.name }, 'tool result does not match its output schema');
@@ -152,6 +252,7 @@ async function runTool(
     }
     return outcome;
   } catch (err) {
+    if (err instanceof CrmCancelledError) return failure('cancelled');
     // The vendor's answer stays in the log (CrmHttp logged its code); the model gets the code only.
     if (err instanceof CrmUnavailableError) return failure('crm_unavailable');
     // Anything thrown would reach the model verbatim: log it, answer generically (L5).

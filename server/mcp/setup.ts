@@ -6,8 +6,11 @@ import { type CrmRegistry, createCrmRegistry, defaultSite } from '../crm/registr
 import type { Store } from '../store/db.js';
 import { AuditLog } from './audit.js';
 import { McpTokenVerifier } from './auth.js';
+import { ClientLogLevels } from './client-log.js';
 import { Confirmations } from './confirmation.js';
+import { allowedHosts } from './hosts.js';
 import type { McpRoutesOptions } from './http.js';
+import { InFlight } from './in-flight.js';
 
 export interface McpSetup {
   config: Config;
@@ -45,11 +48,34 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       confirmations: new Confirmations(confirmationKey(s), s.store.db),
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
       validator: new AjvJsonSchemaValidator(),
+      inFlight: new InFlight(),
+      logLevels: new ClientLogLevels(),
       log: s.log,
     },
     resourceUrl: s.resourceUrl,
     issuer: s.issuer,
-    allowedOrigins: () => [new URL(s.issuer()).origin, new URL(s.resourceUrl()).origin],
+    allowedHosts: hostsOf(s),
+  };
+}
+
+/**
+ * The hosts `/mcp` answers to (DNS rebinding, docs/architecture.md §12): those of the backend's and
+ * the MCP server's URLs (known once listening, hence computed on demand and kept while they stay the
+ * same), the listen address when it is one host, the loopback names and DEPUTY_MCP_ALLOWED_HOSTS.
+ */
+function hostsOf(s: McpSetup): () => ReadonlySet<string> {
+  let key = '';
+  let hosts: ReadonlySet<string> = new Set();
+  const listen = ['0.0.0.0', '::', ''].includes(s.config.host) ? [] : [s.config.host];
+  return () => {
+    const urls = [s.issuer(), s.resourceUrl()];
+    const now = urls.join(' ');
+    if (now !== key) {
+      key = now;
+      const literal = listen.map((h) => (h.includes(':') ? `[${h}]` : h).toLowerCase());
+      hosts = allowedHosts(urls, [...literal, ...s.config.mcpAllowedHosts]);
+    }
+    return hosts;
   };
 }
 

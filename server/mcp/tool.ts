@@ -24,6 +24,8 @@ export interface ToolContext {
   confirmations: Confirmations;
   /** Default country for phone numbers typed without a country code (the caller's site). */
   phoneCountry: CountryCode;
+  /** Aborted when the client cancels the request (notifications/cancelled, or it went away). */
+  signal: AbortSignal;
 }
 
 export type ToolOutcome =

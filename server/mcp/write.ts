@@ -1,3 +1,4 @@
+import { uncancellable } from '../crm/cancel.js';
 import { CONFIRMATION_META_KEY } from './confirmation.js';
 import { failure, type ToolContext, type ToolOutcome } from './tool.js';
 
@@ -14,7 +15,9 @@ export interface PlannedWrite {
 /**
  * Runs a write only with the visitor's confirmation (docs/architecture.md §4). Without state in `_meta`, answers
  * `confirmation_required` with a signed single-use state and writes nothing; with a state that matches
- * this caller, customer, tool and change, consumes it and performs the write once.
+ * this caller, customer, tool and change, consumes it and performs the write once. A cancelled
+ * request stops before the state is consumed (the visitor may confirm again); once consumed, the write
+ * runs whole whatever the client cancels, so it never half-happens (its answer is then dropped).
  */
 export async function confirmedWrite(
   ctx: ToolContext,
@@ -35,8 +38,11 @@ export async function confirmedWrite(
       confirmation: { state: issued.state, summary: plan.summary, expires_at: issued.expiresAt },
     });
   }
-  if (!(await ctx.confirmations.redeem(state, binding))) return failure('confirmation_invalid');
-  return perform();
+  if (ctx.signal.aborted) return failure('cancelled');
+  return uncancellable(async () => {
+    if (!(await ctx.confirmations.redeem(state, binding))) return failure('confirmation_invalid');
+    return perform();
+  });
 }
 
 /** Quotes model- or customer-typed text inside a summary, bounded so a card stays readable. */

@@ -43,6 +43,8 @@ export abstract class FakeVendor {
   requests: { method: string; path: string }[] = [];
   /** Faults to apply, in order, to the next requests (optionally only to paths matching). */
   readonly faults: { fault: Fault; match?: RegExp }[] = [];
+  /** Requests whose client went away before they were answered (a `slow` one it gave up on). */
+  abandoned = 0;
   /** Milliseconds added to every answer (the benchmark's 20 ms). */
   latencyMs = 0;
   /** How long a `slow` answer takes. */
@@ -128,7 +130,10 @@ export abstract class FakeVendor {
     }
     const fault = this.#takeFault(url.pathname);
     if (fault === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
-    if (res.destroyed) return;
+    if (res.destroyed) {
+      this.abandoned++;
+      return;
+    }
     const request = { method: req.method ?? 'GET', url, headers: req.headers, body };
     if (fault === 'expired_token' || !this.authorized(request)) return this.#send(res, this.unauthorized());
     if (fault === 'rate_limit') return this.#send(res, this.rateLimited());

@@ -1,3 +1,4 @@
+import { CrmCancelledError, cancellation, throwIfCancelled } from '../cancel.js';
 import { CrmUnavailableError } from '../errors.js';
 import { Breaker, Limiter } from './limiter.js';
 import { type CrmMetrics, labelCode } from './metrics.js';
@@ -55,7 +56,20 @@ export interface CrmHttpOptions {
   baseBackoffMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when the MCP request is cancelled meanwhile (then throws CrmCancelledError). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => {
+      clearTimeout(timer);
+      reject(new CrmCancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', cancelled);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', cancelled, { once: true });
+  });
+}
 
 /**
  * The one HTTP path to a CRM (docs/crm.md): a timeout per request; retries with exponential backoff and
@@ -81,8 +95,13 @@ export class CrmHttp {
     this.#site = deps.siteId ?? 'unknown';
   }
 
-  /** Sends one request; 2xx and 4xx (but 401/403/429) come back, everything else throws. */
+  /**
+   * Sends one request; 2xx and 4xx (but 401/403/429) come back, everything else throws. A cancelled
+   * MCP request (crm/cancel.ts) aborts the request in flight and any wait for a retry, and throws
+   * CrmCancelledError, which counts as no CRM failure.
+   */
   async request(req: CrmRequest): Promise<CrmResponse> {
+    throwIfCancelled();
     if (!this.#breaker.allow()) throw this.#fail(new CrmUnavailableError('breaker_open'));
     const attempts = this.opts.attempts ?? 3;
     const oauth = this.deps.oauth;
@@ -107,7 +126,7 @@ export class CrmHttp {
       const waitMs = this.#retryWait(outcome, req, attempt, attempts);
       if (waitMs === null) break;
       this.#count('retried');
-      await sleep(waitMs);
+      await sleep(waitMs, cancellation());
     }
     this.#breaker.failure();
     throw this.#fail(last);
@@ -165,6 +184,8 @@ export class CrmHttp {
       ...req.headers,
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
+    throwIfCancelled();
+    const cancel = cancellation();
     this.sent++;
     const started = performance.now();
     const timer = this.deps.metrics?.seconds.startTimer({ crm: this.opts.crm, site: this.#site });
@@ -173,11 +194,14 @@ export class CrmHttp {
         method: req.method,
         headers,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: cancel
+          ? AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), cancel])
+          : AbortSignal.timeout(this.opts.timeoutMs),
       });
       const text = await res.text();
       return this.#interpret(res, text);
     } catch (err) {
+      if (cancel?.aborted) throw new CrmCancelledError();
       const name = (err as { name?: string }).name;
       const timedOut = name === 'TimeoutError' || performance.now() - started >= this.opts.timeoutMs;
       return new CrmUnavailableError(timedOut ? 'timeout' : 'network');
