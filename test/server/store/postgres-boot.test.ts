@@ -59,9 +59,9 @@ describe.skipIf(!postgresAvailable)(
     const admin = postgresAvailable ? new URL(postgresAdminUrl()) : new URL('postgres://x/y');
 
     it('refuses a server that does not answer with database_unreachable', async () => {
-      // A port nothing listens on: the cluster's, plus one, is free (the cluster uses one port).
+      // A port nothing listens on: one the system just handed out and took back.
       const url = new URL(admin.href);
-      url.port = String(Number(admin.port) + 1);
+      url.port = String(await closedPort());
       const err = await bootError(url.href);
       expect(err.code).toBe('database_unreachable');
       expect(err.message).not.toContain(admin.password);
