@@ -8,6 +8,7 @@ import { quickMode } from './lib/main.js';
 import { printFigures, updateReadme } from './lib/report.js';
 import { type BenchResult, saveResults } from './lib/results.js';
 import { benchMcp } from './mcp.js';
+import { benchStore } from './store.js';
 import { benchTurns } from './turns.js';
 import { benchWidget } from './widget.js';
 
@@ -22,6 +23,7 @@ const all: [string, () => Promise<BenchResult>][] = [
   ['idle', () => benchIdle(quick)],
   ['crm', () => benchCrm(quick)],
   ['console-delivery', () => benchConsoleDelivery(quick)],
+  ['store', () => benchStore(quick)],
 ];
 const results: BenchResult[] = [];
 for (const [id, bench] of all) {

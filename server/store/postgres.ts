@@ -114,7 +114,8 @@ const UNAVAILABLE_CODES = new Set([
   '08004',
   '08006',
 ]);
-const UNAVAILABLE_MESSAGE = /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
 
 /**
  * A query or connection that failed because PostgreSQL is unavailable becomes the coded

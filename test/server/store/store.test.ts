@@ -131,6 +131,27 @@ describeStores('store', (kind) => {
     expect((await conv.since(c.id, 0)).map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it('stores one message when two stores (two nodes) append the same client id at once, seqs gapless', async () => {
+    const a = new ConversationStore(t.store.db);
+    const b = new ConversationStore(t.store.db);
+    const c = await a.create('demo', 'cus_bob');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? a : b).append(c.id, {
+          role: 'visitor',
+          text: `m${i % 3}`,
+          clientId: `race_${i % 3}_abcdef`,
+        }),
+      ),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(3);
+    const rows = await a.since(c.id, 0);
+    expect(rows.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(new Set(rows.map((m) => m.client_id)).size).toBe(3);
+    for (const r of results)
+      expect(rows.find((m) => m.client_id === r.message.client_id)?.seq).toBe(r.message.seq);
+  });
+
   it('keeps generated secrets where the store keeps them, the same on every read', async () => {
     const a = await storedSecret(t.store.secrets, 'mcp-confirmation');
     const b = await storedSecret(t.store.secrets, 'mcp-confirmation');
