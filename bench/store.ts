@@ -104,7 +104,7 @@ export async function benchStore(quick = false): Promise<BenchResult> {
         }),
         figure({
           id: 'store.postgres.round-trips.loaded',
-          what: `PostgreSQL: round trips per turn, ${visitors} visitors saturated (appends share transactions)`,
+          what: `PostgreSQL: round trips per turn, ${visitors} visitors saturated`,
           unit: 'round trips',
           runs: pgRun.perTurnLoaded,
         }),
