@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootApp } from '../../../server/boot.js';
 import { EmbeddedCrm } from '../../../server/crm/embedded.js';
 import { reserveTicketNumbers } from '../../../server/crm/ticket-numbers.js';
 import { ConversationStore } from '../../../server/store/conversations.js';
@@ -169,6 +170,29 @@ describeStores('store', (kind) => {
 });
 
 describe.skipIf(!postgresAvailable)('PostgreSQL store: nodes booting together', () => {
+  it('seed the demo CRM once and serve the same keys', async () => {
+    const pg = await createTestDatabase();
+    const env = {
+      ...process.env,
+      DATABASE_URL: pg.url,
+      DEPUTY_DATA_DIR: '/nonexistent',
+      LOG_LEVEL: 'silent',
+    };
+    try {
+      const nodes = await Promise.all([bootApp(env), bootApp(env), bootApp(env)]);
+      const { db } = nodes[0]!.app.deputy.store;
+      const customers = await db.selectFrom('customers').select('id').orderBy('id').execute();
+      expect(customers.map((c) => c.id)).toEqual(['cus_alice', 'cus_bob']);
+      const jwks = await Promise.all(
+        nodes.map(async (n) => (await n.app.inject({ url: '/.well-known/jwks.json' })).body),
+      );
+      expect(new Set(jwks).size).toBe(1);
+      await Promise.all(nodes.map((n) => n.app.close()));
+    } finally {
+      await pg.drop();
+    }
+  });
+
   it('migrate once and share one secret', async () => {
     const pg = await createTestDatabase();
     try {
