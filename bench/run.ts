@@ -9,6 +9,7 @@ import { printFigures, updateReadme } from './lib/report.js';
 import { type BenchResult, saveResults } from './lib/results.js';
 import { benchMcp } from './mcp.js';
 import { benchNodes } from './nodes.js';
+import { benchStore } from './store.js';
 import { benchTurns } from './turns.js';
 import { benchWidget } from './widget.js';
 
@@ -24,6 +25,7 @@ const all: [string, () => Promise<BenchResult>][] = [
   ['crm', () => benchCrm(quick)],
   ['console-delivery', () => benchConsoleDelivery(quick)],
   ['nodes', () => benchNodes(quick)],
+  ['store', () => benchStore(quick)],
 ];
 const results: BenchResult[] = [];
 for (const [id, bench] of all) {
