@@ -111,7 +111,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     const client = await httpClient();
     const args = { subject: subject(), description: 'It came off in my hand.' };
     const state = await confirmationFor(client, args);
-    const tickets = f.ticketCount();
+    const tickets = await f.ticketCount();
     const upserts = requestsTo(/batch\/upsert$/);
     const audited = audit('create_ticket').length;
     const abandoned = fake.abandoned;
@@ -127,7 +127,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await until(() => audit('create_ticket').length > audited, 'the audit row');
     expect(audit('create_ticket').at(-1)).toEqual({ outcome: 'error', error_code: 'cancelled' });
     await until(() => fake.abandoned > abandoned, 'the fake to see its client go');
-    expect(f.ticketCount()).toBe(tickets);
+    expect(await f.ticketCount()).toBe(tickets);
     expect(requestsTo(/batch\/upsert$/)).toBe(upserts);
     const done = (await client.callTool({
       name: 'create_ticket',
@@ -135,7 +135,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
       _meta: meta,
     })) as CallToolResult;
     expect(done.structuredContent).toMatchObject({ subject: args.subject, created: true });
-    expect(f.ticketCount()).toBe(tickets + 1);
+    expect(await f.ticketCount()).toBe(tickets + 1);
     await client.close();
   });
 
@@ -143,7 +143,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     const client = await httpClient();
     const args = { subject: subject(), description: 'The second hinge too.' };
     const state = await confirmationFor(client, args);
-    const tickets = f.ticketCount();
+    const tickets = await f.ticketCount();
     const audited = audit('create_ticket').length;
     const abandoned = fake.abandoned;
     // The second of the write's two requests (upsert, then the association with the contact) is slow.
@@ -158,7 +158,7 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await until(() => audit('create_ticket').length > audited, 'the audit row');
     expect(audit('create_ticket').at(-1)).toEqual({ outcome: 'ok', error_code: null });
     expect(fake.abandoned).toBe(abandoned);
-    expect(f.ticketCount()).toBe(tickets + 1);
+    expect(await f.ticketCount()).toBe(tickets + 1);
     const created = [...fake.tickets.values()].filter((t) => t.props.subject === args.subject);
     expect(created.map((t) => t.contacts)).toEqual([[f.alice]]);
     await client.close();
