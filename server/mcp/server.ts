@@ -15,7 +15,9 @@ import type { CrmRegistry, SiteCrm } from '../crm/registry.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
 import type { McpCaller } from './auth.js';
 import type { Confirmations } from './confirmation.js';
-import { failure, inputFor, type ToolDefinition, type ToolOutcome } from './tool.js';
+import { registerStaff } from './staff/register.js';
+import type { StaffDeps } from './staff/staff-tool.js';
+import { failure, inputFor, type ToolDefinition, type ToolOutcome, toResult } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
 export interface CrmServerDeps {
@@ -30,6 +32,8 @@ export interface CrmServerDeps {
   /** One validator shared by every per-request server (building one per request is the main cost). */
   validator: jsonSchemaValidator;
   log?: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
+  /** Operators and the handoff queue, for the staff tools of OAuth-issued tokens (docs/staff-mcp.md). */
+  staff?: StaffDeps;
 }
 
 export const SERVER_INFO = { name: 'deputy-crm', version: '0.2.0' };
@@ -83,6 +87,11 @@ export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server 
     jsonSchemaValidator: deps.validator,
     instructions: INSTRUCTIONS,
   });
+  // An operator's own client gets the staff tools and resources instead (docs/staff-mcp.md).
+  if (caller.operator) {
+    registerStaff(server, caller, deps);
+    return server;
+  }
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(caller) }));
   server.setRequestHandler(CallToolRequestSchema, (req) =>
     callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps),
@@ -191,19 +200,4 @@ function auditOutcome(outcome: ToolOutcome): AuditOutcome {
   return 'error';
 }
 
-/** Maps an outcome onto a CallToolResult with structuredContent and a text copy. */
-export function toResult(outcome: ToolOutcome): CallToolResult {
-  if (outcome.ok) {
-    return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.data };
-  }
-  // No structuredContent on errors: clients validate it against the tool's output schema.
-  return {
-    isError: true,
-    content: [
-      {
-        type: 'text',
-        text: JSON.stringify({ error: outcome.code, message: outcome.message, ...outcome.data }),
-      },
-    ],
-  };
-}
+export { toResult } from './tool.js';

@@ -8,6 +8,7 @@ import { AuditLog } from './audit.js';
 import { McpTokenVerifier } from './auth.js';
 import { Confirmations } from './confirmation.js';
 import type { McpRoutesOptions } from './http.js';
+import { operatorGrantCheck, staffDeps } from './staff/staff-deps.js';
 
 export interface McpSetup {
   config: Config;
@@ -34,6 +35,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       jwks: { keys: [s.signingKey.publicJwk] },
       issuer: s.issuer,
       audience: s.resourceUrl,
+      operatorActive: operatorGrantCheck(s.store.db),
     }),
     deps: {
       crms: s.crms ?? createCrmRegistry(s.config, s.store.db, { log: s.log }),
@@ -43,6 +45,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
       validator: new AjvJsonSchemaValidator(),
       log: s.log,
+      staff: staffDeps(s.store.db),
     },
     resourceUrl: s.resourceUrl,
     issuer: s.issuer,

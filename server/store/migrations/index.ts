@@ -4,6 +4,7 @@ import * as m0002 from './0002-writes.js';
 import * as m0003 from './0003-tenants.js';
 import * as m0004 from './0004-handoff.js';
 import * as m0005 from './0005-crm-oauth.js';
+import * as m0008 from './0008-oauth.js';
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003-tenants': m0003,
   '0004-handoff': m0004,
   '0005-crm-oauth': m0005,
+  '0008-oauth': m0008,
 };
