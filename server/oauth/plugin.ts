@@ -53,6 +53,9 @@ export async function oauthRoutes(app: FastifyInstance, opts: OAuthOptions): Pro
     if (status >= 500) req.log.error({ err }, 'oauth request failed');
     if (status === 413) return oauthError(reply, 'request_too_large');
     if (status === 415) return oauthError(reply, 'invalid_request', 'unsupported content type');
+    // RFC 7591 §3.2.2: a registration body that is not JSON is malformed client metadata.
+    if (status === 400 && req.url.startsWith('/oauth/register'))
+      return oauthError(reply, 'invalid_client_metadata', 'the body is not valid JSON');
     if (status >= 400 && status < 500) return oauthError(reply, 'invalid_request', 'malformed request body');
     return oauthError(reply, 'server_error');
   });
