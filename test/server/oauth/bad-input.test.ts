@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPERATOR } from '../../../server/console/plugin.js';
-import { authorizeGet, authorizeWithForms, pkce, register, registerClient, tokenRequest } from '../../helpers/oauth.js';
+import {
+  authorizeGet,
+  authorizeWithForms,
+  pkce,
+  register,
+  registerClient,
+  tokenRequest,
+} from '../../helpers/oauth.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
 import { rows } from '../mcp/support.js';
 
@@ -29,15 +36,35 @@ describe('client registration refuses bad metadata and stores nothing', () => {
     ['redirect_uris not a list', { redirect_uris: 'https://a.example/cb' }, 'invalid_client_metadata'],
     ['a redirect URI that is not a string', { redirect_uris: [42] }, 'invalid_client_metadata'],
     ['an empty list', { redirect_uris: [] }, 'invalid_client_metadata'],
-    ['a 10,000-character name', { client_name: 'n'.repeat(10_000), redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
-    ['response_types token', { redirect_uris: ['https://a.example/cb'], response_types: ['token'] }, 'invalid_client_metadata'],
-    ['grant_types implicit', { redirect_uris: ['https://a.example/cb'], grant_types: ['implicit'] }, 'invalid_client_metadata'],
+    [
+      'a 10,000-character name',
+      { client_name: 'n'.repeat(10_000), redirect_uris: ['https://a.example/cb'] },
+      'invalid_client_metadata',
+    ],
+    [
+      'response_types token',
+      { redirect_uris: ['https://a.example/cb'], response_types: ['token'] },
+      'invalid_client_metadata',
+    ],
+    [
+      'grant_types implicit',
+      { redirect_uris: ['https://a.example/cb'], grant_types: ['implicit'] },
+      'invalid_client_metadata',
+    ],
     ['a javascript: redirect URI', { redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri'],
     ['a data: redirect URI', { redirect_uris: ['data:text/html,hi'] }, 'invalid_redirect_uri'],
-    ['a non-loopback http redirect URI', { redirect_uris: ['http://evil.example/cb'] }, 'invalid_redirect_uri'],
+    [
+      'a non-loopback http redirect URI',
+      { redirect_uris: ['http://evil.example/cb'] },
+      'invalid_redirect_uri',
+    ],
     ['a redirect URI with a fragment', { redirect_uris: ['https://a.example/cb#x'] }, 'invalid_redirect_uri'],
     ['a relative redirect URI', { redirect_uris: ['/cb'] }, 'invalid_redirect_uri'],
-    ['500 redirect URIs (O6)', { redirect_uris: Array.from({ length: 500 }, (_, i) => `https://a.example/cb${i}`) }, 'invalid_redirect_uri'],
+    [
+      '500 redirect URIs (O6)',
+      { redirect_uris: Array.from({ length: 500 }, (_, i) => `https://a.example/cb${i}`) },
+      'invalid_redirect_uri',
+    ],
   ])('%s', async (_name, body, error) => {
     const before = stored();
     const res = await register(server, body);
@@ -48,7 +75,10 @@ describe('client registration refuses bad metadata and stores nothing', () => {
 
   it('refuses a 1 MB body with a size error (O6)', async () => {
     const before = stored();
-    const res = await register(server, { redirect_uris: ['https://a.example/cb'], client_name: 'x'.repeat(1024 * 1024) });
+    const res = await register(server, {
+      redirect_uris: ['https://a.example/cb'],
+      client_name: 'x'.repeat(1024 * 1024),
+    });
     expect(res).toMatchObject({ status: 413, body: { error: 'request_too_large' } });
     expect(stored()).toEqual(before);
   });
@@ -56,11 +86,18 @@ describe('client registration refuses bad metadata and stores nothing', () => {
   it('accepts loopback and private-use redirect URIs and answers as a public client', async () => {
     const res = await register(server, {
       client_name: 'Native',
-      redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]:8080/cb', 'vscode://vscode.github-authentication/did-authenticate'],
+      redirect_uris: [
+        'http://127.0.0.1/callback',
+        'http://[::1]:8080/cb',
+        'vscode://vscode.github-authentication/did-authenticate',
+      ],
       token_endpoint_auth_method: 'client_secret_basic',
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    expect(res.body).toMatchObject({
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
     expect(res.body.client_secret).toBeUndefined();
   });
 });
@@ -140,7 +177,11 @@ describe('authorization requests', () => {
     const wrong = await fetch(`${server.url}/oauth/authorize/sign-in`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
-      body: new URLSearchParams({ request: request2, email: SAM.email, password: 'not-the-password' }).toString(),
+      body: new URLSearchParams({
+        request: request2,
+        email: SAM.email,
+        password: 'not-the-password',
+      }).toString(),
     });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('Wrong email or password.');
@@ -190,7 +231,13 @@ describe('token requests', () => {
 
   it('refuses another resource, an unknown grant type and an unknown client', async () => {
     const c = await freshCode();
-    const base = { grant_type: 'authorization_code', code: c.code, redirect_uri: c.redirectUri, client_id: c.clientId, code_verifier: c.verifier };
+    const base = {
+      grant_type: 'authorization_code',
+      code: c.code,
+      redirect_uri: c.redirectUri,
+      client_id: c.clientId,
+      code_verifier: c.verifier,
+    };
     expect(await tokenRequest(server, { ...base, resource: 'https://elsewhere.example/mcp' })).toMatchObject({
       status: 400,
       body: { error: 'invalid_target' },
