@@ -25,19 +25,22 @@ button.secondary{background:#fff;color:#1f4fa3;margin-left:.5rem}
 
 /** Sends a page: nothing cached, never framed (clickjacking a consent), no script at all. */
 function send(reply: FastifyReply, status: number, title: string, body: string) {
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    )
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .type('text/html; charset=utf-8')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)} · Deputy</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`,
-    );
+  return (
+    reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      )
+      .header('x-frame-options', 'DENY')
+      // same-origin, not no-referrer: with no-referrer Chromium posts the forms with `Origin: null`.
+      .header('referrer-policy', 'same-origin')
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)} · Deputy</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`,
+      )
+  );
 }
 
 /** The console's sign-in form (same fields and button), posting the pending request along. */
