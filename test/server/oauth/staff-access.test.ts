@@ -242,4 +242,21 @@ describe('revocation', () => {
     await ops.remove('demo', 'temp@northwind.example');
     expect((await mcp(accessToken, 'tools/list')).status).toBe(401);
   });
+
+  it('revokes an operator’s grants when their password is reset', async () => {
+    const { accessToken, refreshToken, clientId } = await operatorTokens(server, SHOP_OP);
+    await new OperatorStore(server.app.deputy.store.db).resetPassword(
+      'shop',
+      SHOP_OP.email,
+      SHOP_OP.password,
+    );
+    expect((await mcp(accessToken, 'tools/list')).status).toBe(401);
+    expect(
+      await tokenRequest(server, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+      }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
 });
