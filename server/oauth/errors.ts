@@ -11,7 +11,6 @@ export const OAUTH_ERRORS = {
     status: 400,
     message: 'The code or refresh token is invalid, expired, spent or was issued to someone else.',
   },
-  unauthorized_client: { status: 400, message: 'The client may not use this grant type.' },
   unsupported_grant_type: {
     status: 400,
     message: 'Only authorization_code and refresh_token are supported.',
