@@ -83,7 +83,7 @@ export function consentPage(
     `<h1>Allow ${esc(p.clientName)} to use Deputy?</h1>
 <p>Signed in as <strong>${esc(p.operator)}</strong> on site <strong>${esc(p.site)}</strong>.</p>
 <p>The client <strong>${esc(p.clientName)}</strong> (<code>${esc(p.clientId)}</code>, returning to <code>${esc(p.redirectHost)}</code>) asks to:</p>
-<ul>${items}</ul><p>Every call it makes is recorded in the audit log under your name. You can revoke it at any time.</p>
+<ul>${items}</ul><p>The name is the one the client gave itself: allow only if you just started connecting it, and it returns where you expect.</p><p>Every call it makes is recorded in the audit log under your name. You can revoke it at any time.</p>
 <form method="post" action="/oauth/authorize/consent">
 <input type="hidden" name="request" value="${esc(p.request)}">
 <button type="submit" name="decision" value="allow">Allow</button><button type="submit" class="secondary" name="decision" value="deny">Deny</button></form>`,

@@ -26,6 +26,8 @@ import { visitor } from '../server/mcp/support.js';
 import { hasChromium, launch } from './browser.js';
 
 const run = promisify(execFile);
+// DEPUTY_SCREENSHOTS=1 refreshes the committed screenshot; ordinary runs write to test-results/.
+const SHOTS = process.env.DEPUTY_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 const SAM = { email: DEMO_OPERATOR.email, password: DEMO_OPERATOR.password };
 const OLGA = { email: 'olga@shop.test', password: 'olga-password-1' };
 const VISITOR = ['crm.read', 'crm.contact.update.self', 'crm.ticket.create', 'crm.write'];
@@ -139,12 +141,8 @@ afterAll(async () => {
 const mcpUrl = () => `${server.url}/mcp`;
 
 /** Signs in and answers the consent page in a fresh browser context, as the operator would. */
-async function consent(
-  url: URL,
-  who: { email: string; password: string },
-  button: 'Allow' | 'Deny' = 'Allow',
-) {
-  const context = await browser.newContext();
+async function consent(url: URL, who: { email: string; password: string }, shot?: string) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 820 } });
   const page: Page = await context.newPage();
   try {
     const back = callback.next();
@@ -154,7 +152,8 @@ async function consent(
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Allow E2E desktop client to use Deputy/ }).waitFor();
     expect(await page.getByText('crm.any').count()).toBe(1);
-    await page.getByRole('button', { name: button }).click();
+    if (shot) await page.screenshot({ path: `${SHOTS}/${shot}` });
+    await page.getByRole('button', { name: 'Allow' }).click();
     return await back;
   } finally {
     await context.close();
@@ -162,12 +161,12 @@ async function consent(
 }
 
 /** The SDK's whole flow: discovery, registration, the browser, the code exchange. */
-async function connectAs(who: { email: string; password: string }) {
+async function connectAs(who: { email: string; password: string }, shot?: string) {
   const provider = new MemoryProvider(callback.uri);
   expect(await auth(provider, { serverUrl: mcpUrl() })).toBe('REDIRECT');
   const url = provider.authorizationUrl;
   if (!url) throw new Error('no authorization URL');
-  const back = await consent(url, who);
+  const back = await consent(url, who, shot);
   expect(back.searchParams.get('state')).toBe(url.searchParams.get('state'));
   expect(back.searchParams.get('iss')).toBe(server.url);
   const code = back.searchParams.get('code') ?? '';
@@ -198,7 +197,7 @@ describe.skipIf(!hasChromium)(
     let sam: MemoryProvider;
 
     it('registers, signs in, consents, exchanges the code and uses the staff tools', async () => {
-      const { provider, url } = await connectAs(SAM);
+      const { provider, url } = await connectAs(SAM, 'staff-oauth-consent.png');
       sam = provider;
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
       expect(url.searchParams.get('resource')).toBe(mcpUrl());
