@@ -273,7 +273,8 @@ export class HubSpotCrm implements CrmAdapter {
       comment: {
         id: note.id,
         ticketId: c.ticketId,
-        author: 'customer',
+        // Written as the integration user: the vendor records no per-operator author through Deputy.
+        author: c.staffAuthor ? 'agent' : 'customer',
         body: c.body,
         createdAt: note.createdAt,
       },
