@@ -225,6 +225,8 @@ export class FakeZendesk extends FakeVendor {
             author_id: c.author_id,
             created_at: now,
           });
+        const status = body.ticket?.status;
+        if (typeof status === 'string') t.status = status;
         t.updated_at = now;
       }
       return { status: 200, body: { ticket: this.#view(t) } };

@@ -237,6 +237,30 @@ export class ZendeskCrm implements CrmAdapter {
     return { comment, created: true };
   }
 
+  /**
+   * Staff status change (docs/staff-mcp.md): Deputy's four statuses are Zendesk's own names. A
+   * closed ticket takes no update (Zendesk answers 422), reported as the CRM refusing.
+   */
+  async setTicketStatus(
+    ticketId: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null> {
+    const before = await this.getTicket(ticketId);
+    if (!before) return null;
+    if (before.status === status) return { ticket: before, changed: false };
+    const res = await this.http.request({
+      method: 'PUT',
+      path: `/api/v2/tickets/${before.id}`,
+      body: { ticket: { status } },
+      idempotent: true,
+    });
+    if (res.status === 404) return null;
+    return {
+      ticket: this.#toTicket(parseAs(ZdTicketEnvelope, this.#ok(res), 'ticket').ticket),
+      changed: true,
+    };
+  }
+
   /** Staff search (docs/staff-mcp.md): Zendesk's user search, end users only. */
   async searchCustomers(query: string, limit: number): Promise<Customer[]> {
     // Search syntax (`role:`, `organization:`) is not the operator's to inject: words only.

@@ -61,6 +61,42 @@ describe('staff tools on Zendesk (docs/staff-mcp.md)', () => {
   });
 });
 
+describe('set_ticket_status on Zendesk', () => {
+  let f: CrmFixture;
+  let token: string;
+  beforeAll(async () => {
+    f = await startCrm('zendesk');
+    token = await withOperator(f);
+  });
+  afterAll(async () => f?.close());
+
+  it('sets the status after confirmation, and refuses a closed ticket without changing it', async () => {
+    const args = { ticket_id: f.aliceTicket, status: 'solved' };
+    const asked = errorOf(await callTool(f.server, token, 'set_ticket_status', args));
+    expect(asked.error).toBe('confirmation_required');
+    expect((f.fake as FakeZendesk).tickets.get(Number(f.aliceTicket))?.status).toBe('open');
+    const done = await callTool(f.server, token, 'set_ticket_status', {
+      ...args,
+      confirmation: asked.confirmation?.state,
+    });
+    expect(done.structuredContent).toMatchObject({
+      changed: true,
+      ticket: { ticket_id: f.aliceTicket, status: 'solved' },
+    });
+    expect((f.fake as FakeZendesk).tickets.get(Number(f.aliceTicket))?.status).toBe('solved');
+    const reopen = { ticket_id: f.aliceClosed, status: 'open' };
+    const again = errorOf(await callTool(f.server, token, 'set_ticket_status', reopen));
+    const refused = errorOf(
+      await callTool(f.server, token, 'set_ticket_status', {
+        ...reopen,
+        confirmation: again.confirmation?.state,
+      }),
+    );
+    expect(refused.error).toBe('crm_unavailable');
+    expect((f.fake as FakeZendesk).tickets.get(Number(f.aliceClosed))?.status).toBe('closed');
+  });
+});
+
 describe.each(['hubspot', 'salesforce'] as const)('staff tools on %s', (kind) => {
   let f: CrmFixture;
   let token: string;
