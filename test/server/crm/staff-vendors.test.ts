@@ -106,10 +106,13 @@ describe.each(['hubspot', 'salesforce'] as const)('staff tools on %s', (kind) =>
   });
   afterAll(async () => f?.close());
 
-  it('says plainly what the adapter cannot do, and reads what it can', async () => {
-    expect(errorOf(await callTool(f.server, token, 'find_customer', { query: 'alice' })).error).toBe(
-      'not_supported',
-    );
+  it('searches where the CRM can, says plainly what it cannot do, and reads', async () => {
+    const found = await callTool(f.server, token, 'find_customer', { query: 'alice' });
+    if (kind === 'hubspot')
+      expect(found.structuredContent).toMatchObject({
+        customers: [{ customer_id: f.alice, name: 'Alice Martin' }],
+      });
+    else expect(errorOf(found).error).toBe('not_supported');
     expect(
       errorOf(
         await callTool(f.server, token, 'set_ticket_status', { ticket_id: f.aliceTicket, status: 'solved' }),
