@@ -31,6 +31,8 @@ import { mcpRoutes } from './mcp/http.js';
 import { InProcessTransport } from './mcp/in-process.js';
 import { mcpRouteOptions } from './mcp/setup.js';
 import { Metrics } from './metrics.js';
+import { oauthRoutes } from './oauth/plugin.js';
+import { OAuthStore } from './oauth/store.js';
 import { projectRoot } from './paths.js';
 import { ConversationStore } from './store/conversations.js';
 import type { Store } from './store/db.js';
@@ -227,6 +229,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       connect: (getToken) =>
         connectCrmTools(config.mcpUrl ?? ((t) => new InProcessTransport(t, mcpOptions)), getToken),
     },
+  });
+  // Deputy as the OAuth 2.1 authorization server of operators' MCP clients (docs/staff-mcp.md).
+  await app.register(oauthRoutes, {
+    store: new OAuthStore(deps.store.db),
+    operators: people.operators,
+    limiter: people.limiter,
+    signingKey: deps.signingKey,
+    issuer: selfUrl,
+    resourceUrl: mcpUrl,
   });
   await registerWidget(app);
   if (config.demo) {

@@ -21,6 +21,11 @@ export interface McpTokenClaims {
   act?: { sub: string };
   /** The visitor's verified email (`email` claim), for sites that find customers by email. */
   email?: string;
+  /**
+   * An operator's own MCP client (OAuth, docs/staff-mcp.md): `role` and `gid` (the grant) claims.
+   * The MCP server checks the grant on every request, so revoking it stops the token at once.
+   */
+  operator?: { role: 'agent' | 'admin'; grant: string };
 }
 
 /** Signs one MCP access token: EdDSA, typ at+jwt, aud = the MCP server's canonical URL. */
@@ -38,6 +43,10 @@ export async function signMcpToken(
   if (claims.site) body.site = claims.site;
   if (claims.act) body.act = { sub: claims.act.sub };
   if (claims.email) body.email = claims.email;
+  if (claims.operator) {
+    body.role = claims.operator.role;
+    body.gid = claims.operator.grant;
+  }
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })
     .setIssuer(opts.issuer)
@@ -64,7 +73,8 @@ export class McpTokenMinter {
 
   async tokenFor(visitor: McpTokenClaims): Promise<string> {
     // These tokens are minted for visitors: staff authority is never granted from one (S7).
-    const claims = { ...visitor, scopes: visitor.scopes.filter((s) => s !== 'crm.any') };
+    const { operator: _never, ...rest } = visitor;
+    const claims = { ...rest, scopes: visitor.scopes.filter((s) => s !== 'crm.any') };
     const cacheKey = `${claims.sub}\n${claims.cid ?? ''}\n${claims.site ?? ''}\n${claims.email ?? ''}\n${claims.scopes.join(' ')}`;
     const now = Date.now() / 1000;
     const hit = this.#cache.get(cacheKey);

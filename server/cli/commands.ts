@@ -4,6 +4,7 @@ import { crmCommand } from './crm-check.js';
 import { importCommand } from './import.js';
 import type { CliCommand } from './io.js';
 import { mcp } from './mcp.js';
+import { oauthCommand } from './oauth.js';
 import { operator } from './operator.js';
 import { restore } from './restore.js';
 import { seed } from './seed.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   audit,
   mcp,
   operator,
+  oauthCommand,
   importCommand,
   crmCommand,
   backup,

@@ -57,17 +57,29 @@ export class OperatorStore {
     const row = await this.find(siteId, email);
     if (!row) return false;
     await this.db.deleteFrom('operator_sessions').where('operator_id', '=', row.id).execute();
+    await this.db
+      .updateTable('oauth_grants')
+      .set({ revoked_at: nowIso(), revoked_reason: 'operator removed' })
+      .where('operator_id', '=', row.id)
+      .where('revoked_at', 'is', null)
+      .execute();
     await this.db.deleteFrom('operators').where('id', '=', row.id).execute();
     return true;
   }
 
-  /** A new password also signs every session of the account out. */
+  /** A new password also signs every session of the account out, and revokes its MCP clients' grants. */
   async resetPassword(siteId: string, email: string, password: string): Promise<boolean> {
     const row = await this.find(siteId, email);
     if (!row) return false;
     const hash = await hashPassword(password);
     await this.db.updateTable('operators').set({ password_hash: hash }).where('id', '=', row.id).execute();
     await this.db.deleteFrom('operator_sessions').where('operator_id', '=', row.id).execute();
+    await this.db
+      .updateTable('oauth_grants')
+      .set({ revoked_at: nowIso(), revoked_reason: 'password reset' })
+      .where('operator_id', '=', row.id)
+      .where('revoked_at', 'is', null)
+      .execute();
     return true;
   }
 

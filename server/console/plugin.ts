@@ -47,7 +47,7 @@ export function buildConsole(deps: {
   conversations: ConversationStore;
   log: FastifyBaseLogger;
   registry: Registry;
-}): ConsoleParts & { operators: OperatorStore; sessions: SessionStore } {
+}): ConsoleParts & { operators: OperatorStore; sessions: SessionStore; limiter: SignInLimiter } {
   const db = deps.store.db;
   const operators = new OperatorStore(db);
   const ownership = new OwnershipStore(db);
@@ -108,7 +108,15 @@ export function buildConsole(deps: {
       if (frame.role === 'visitor') await svc.announce(conversationId, 'visitor_message');
     })().catch((err: unknown) => deps.log.warn({ err }, 'console delivery failed'));
   };
-  return { handoff, consoles, service, operators, sessions: new SessionStore(db, operators) };
+  return {
+    handoff,
+    consoles,
+    service,
+    operators,
+    sessions: new SessionStore(db, operators),
+    // One limiter for the console and the OAuth sign-in page: two doors, one count (C2).
+    limiter: new SignInLimiter(),
+  };
 }
 
 /** Registers `/console` (the built UI), its API and its WebSocket. */
@@ -130,7 +138,7 @@ export async function consoleRoutes(
     operators: parts.operators,
     sessions: parts.sessions,
     service: parts.service,
-    limiter: new SignInLimiter(),
+    limiter: parts.limiter,
     customers: opts.customers,
     secure: (req) => req.protocol === 'https' || (config.publicUrl ?? '').startsWith('https:'),
   });

@@ -4,9 +4,9 @@ import { maskEmail } from '../mask.js';
 import { operatorOf, refuse, sameOrigin } from './auth.js';
 import { type CustomerReaderDeps, readCustomer } from './customer.js';
 import type { OperatorStore } from './operators.js';
-import { DECOY_HASH, verifyPassword } from './passwords.js';
 import type { ActionResult, ConsoleService } from './service.js';
 import { SESSION_TTL_MS, type SessionStore, sessionCookie } from './sessions.js';
+import { authenticate } from './sign-in.js';
 import type { SignInLimiter } from './signin-limit.js';
 
 export interface ConsoleRouteDeps {
@@ -30,26 +30,18 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleRouteDeps): 
     const body = SignInBody.safeParse(req.body);
     if (!body.success) return refuse(reply, 'console_bad_request');
     const { email, password } = body.data;
-    const wait = deps.limiter.blocked(req.ip, email);
-    if (wait !== null) {
-      reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      return refuse(reply, 'signin_rate_limited', { retryAfterMs: wait });
+    const result = await authenticate(deps, req.ip, email, password);
+    if (!result.ok && result.reason === 'rate_limited') {
+      reply.header('retry-after', String(Math.ceil(result.waitMs / 1000)));
+      return refuse(reply, 'signin_rate_limited', { retryAfterMs: result.waitMs });
     }
-    const accounts = await deps.operators.withEmail(email);
-    // The same scrypt work for an unknown email as for a wrong password: no timing oracle (C2).
-    let match: (typeof accounts)[number] | undefined;
-    for (const a of accounts.length ? accounts : [null]) {
-      const ok = await verifyPassword(password, a?.password_hash ?? DECOY_HASH);
-      if (ok && a && !match) match = a;
-    }
-    if (!match) {
-      deps.limiter.failed(req.ip, email);
+    if (!result.ok) {
       req.log.info({ email: maskEmail(email) }, 'console sign-in refused');
       return refuse(reply, 'signin_failed');
     }
-    const s = await sessions.create(match.id);
+    const s = await sessions.create(result.operatorId);
     reply.header('set-cookie', sessionCookie(s.token, SESSION_TTL_MS / 1000, deps.secure(req)));
-    const operator = await deps.operators.get(match.id);
+    const operator = await deps.operators.get(result.operatorId);
     return { operator, csrf: s.csrf };
   });
 

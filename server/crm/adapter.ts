@@ -42,8 +42,16 @@ export interface TicketComment {
   id: string;
   ticketId: string;
   author: 'customer' | 'agent';
+  /** A staff comment's author as the CRM records it (the operator's name), when it does. */
+  authorName?: string;
   body: string;
   createdAt: string;
+}
+
+/** The operator a staff comment is written by (docs/staff-mcp.md). */
+export interface CommentAuthor {
+  name: string;
+  email: string;
 }
 
 export interface NewTicket {
@@ -67,6 +75,11 @@ export interface NewComment {
   body: string;
   /** The same body on the same ticket within this window returns that comment. */
   dedupeWindowMs: number;
+  /**
+   * An operator writing through their own MCP client: the comment is the team's, authored by them
+   * where the CRM can record that (embedded). Absent: the customer's own comment.
+   */
+  staffAuthor?: CommentAuthor;
 }
 
 export interface CrmAdapter {
@@ -92,6 +105,16 @@ export interface CrmAdapter {
   addComment(comment: NewComment): Promise<{ comment: TicketComment; created: boolean }>;
   /** A guest contact for an anonymous visitor (`anon:…`), so a guest's ticket has an owner. */
   ensureGuest(guestId: string, email: string): Promise<void>;
+  /**
+   * Staff only: customers whose email or name contains `query` (case-insensitive), at most
+   * `limit`. Absent when the adapter cannot search; the staff tool then says so.
+   */
+  searchCustomers?(query: string, limit: number): Promise<Customer[]>;
+  /** Staff only: sets a ticket's status; null for a missing ticket. Absent when not supported. */
+  setTicketStatus?(
+    ticketId: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null>;
 }
 
 /** Whether the CRM ties `ticket` to `customerId` (ownership comes from the CRM itself). */

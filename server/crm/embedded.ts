@@ -38,7 +38,20 @@ function toTicket(row: Selectable<TicketsTable>): Ticket {
 }
 
 function toComment(r: Selectable<TicketCommentsTable>): TicketComment {
-  return { id: String(r.id), ticketId: r.ticket_id, author: r.author, body: r.body, createdAt: r.created_at };
+  const c: TicketComment = {
+    id: String(r.id),
+    ticketId: r.ticket_id,
+    author: r.author,
+    body: r.body,
+    createdAt: r.created_at,
+  };
+  if (r.author_name) c.authorName = r.author_name;
+  return c;
+}
+
+/** `%` and `_` in a search are literal characters, not LIKE wildcards. */
+function likePattern(query: string): string {
+  return `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function since(windowMs: number): string {
@@ -208,16 +221,60 @@ export class EmbeddedCrm implements CrmAdapter {
     });
   }
 
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    const pattern = likePattern(query);
+    return this.db
+      .selectFrom('customers')
+      .select(['id', 'name', 'email', 'phone'])
+      .where('site_id', '=', this.siteId)
+      .where('id', 'not like', 'anon:%')
+      .where((eb) =>
+        eb.or([
+          eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(name)`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      )
+      .orderBy('name')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  async setTicketStatus(
+    ticketId: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('site_id', '=', this.siteId)
+        .where('id', '=', ticketId)
+        .executeTakeFirst();
+      if (!row) return null;
+      if (row.status === status) return { ticket: toTicket(row), changed: false };
+      const now = new Date().toISOString();
+      await trx
+        .updateTable('tickets')
+        .set({ status, updated_at: now })
+        .where('site_id', '=', this.siteId)
+        .where('id', '=', ticketId)
+        .execute();
+      return { ticket: toTicket({ ...row, status, updated_at: now }), changed: true };
+    });
+  }
+
   async addComment(c: NewComment): Promise<{ comment: TicketComment; created: boolean }> {
     // Checked before the transaction only: once it starts, it commits or rolls back whole.
     throwIfCancelled();
+    const author = c.staffAuthor ? 'agent' : 'customer';
     return this.db.transaction().execute(async (trx) => {
       const recent = await trx
         .selectFrom('ticket_comments')
         .selectAll()
         .where('site_id', '=', this.siteId)
         .where('ticket_id', '=', c.ticketId)
-        .where('author', '=', 'customer')
+        .where('author', '=', author)
         .where('body', '=', c.body)
         .where('created_at', '>=', since(c.dedupeWindowMs))
         .orderBy('id', 'desc')
@@ -229,9 +286,10 @@ export class EmbeddedCrm implements CrmAdapter {
         .values({
           site_id: this.siteId,
           ticket_id: c.ticketId,
-          author: 'customer',
+          author,
           body: c.body,
           created_at: now,
+          author_name: c.staffAuthor?.name.slice(0, 80) ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

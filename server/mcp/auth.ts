@@ -17,6 +17,11 @@ export interface McpCaller {
   email: string | null;
   exp: number;
   token: string;
+  /**
+   * Set only for an operator's own MCP client (OAuth, docs/staff-mcp.md): `sub` is the operator,
+   * `site` their site. Only these callers see the staff tools and resources.
+   */
+  operator: { role: 'agent' | 'admin'; grant: string } | null;
 }
 
 export type McpAuthFailure = { status: 401; error: 'invalid_token' | 'invalid_request'; description: string };
@@ -25,6 +30,11 @@ export interface McpVerifierOptions {
   jwks: JSONWebKeySet;
   issuer: () => string;
   audience: () => string;
+  /**
+   * Whether an operator token's grant is still live for that operator and site; asked on every
+   * request (never cached), so a revoked grant or removed operator is refused at once.
+   */
+  operatorActive?: (grant: string, operatorId: string, site: string | null) => Promise<boolean>;
 }
 
 const SUB_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
@@ -56,7 +66,7 @@ export class McpTokenVerifier {
     const now = Date.now() / 1000;
     const cached = this.#cache.get(token);
     if (cached) {
-      if (cached.exp > now) return { ok: true, caller: cached };
+      if (cached.exp > now) return this.#stillActive(cached);
       this.#cache.delete(token);
     }
     try {
@@ -87,10 +97,11 @@ export class McpTokenVerifier {
         email: typeof payload.email === 'string' && EMAIL_PATTERN.test(payload.email) ? payload.email : null,
         exp: payload.exp as number,
         token,
+        operator: operatorClaims(payload),
       };
       if (this.#cache.size > 50_000) this.#cache.clear();
       this.#cache.set(token, caller);
-      return { ok: true, caller };
+      return this.#stillActive(caller);
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return fail('invalid_token', 'token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed)
@@ -98,6 +109,27 @@ export class McpTokenVerifier {
       return fail('invalid_token', 'token could not be verified');
     }
   }
+
+  async #stillActive(
+    caller: McpCaller,
+  ): Promise<{ ok: true; caller: McpCaller } | { ok: false; failure: McpAuthFailure }> {
+    if (!caller.operator) return { ok: true, caller };
+    const check = this.opts.operatorActive;
+    // Without a grant store (the standalone MCP server) operator tokens cannot be checked: refused.
+    if (!check || !(await check(caller.operator.grant, caller.sub, caller.site)))
+      return fail('invalid_token', 'grant revoked');
+    return { ok: true, caller };
+  }
+}
+
+const GRANT_PATTERN = /^gr_[A-Za-z0-9_-]{16}$/;
+
+/** The operator claims of an OAuth-issued token, only when both are well formed. */
+function operatorClaims(payload: Record<string, unknown>): McpCaller['operator'] {
+  const { role, gid } = payload;
+  if ((role !== 'agent' && role !== 'admin') || typeof gid !== 'string' || !GRANT_PATTERN.test(gid))
+    return null;
+  return { role, grant: gid };
 }
 
 function fail(error: McpAuthFailure['error'], description: string): { ok: false; failure: McpAuthFailure } {

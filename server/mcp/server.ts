@@ -30,7 +30,9 @@ import type { McpCaller } from './auth.js';
 import type { ClientLogLevels } from './client-log.js';
 import type { Confirmations } from './confirmation.js';
 import type { InFlight } from './in-flight.js';
-import { failure, inputFor, type ToolDefinition, type ToolOutcome } from './tool.js';
+import { registerStaff } from './staff/register.js';
+import type { StaffDeps } from './staff/staff-tool.js';
+import { failure, inputFor, type ToolDefinition, type ToolOutcome, toResult } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
 export interface CrmServerDeps {
@@ -49,6 +51,8 @@ export interface CrmServerDeps {
   /** The log level each caller asked for (`logging/setLevel`). */
   logLevels: ClientLogLevels;
   log?: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
+  /** Operators and the handoff queue, for the staff tools of OAuth-issued tokens (docs/staff-mcp.md). */
+  staff?: StaffDeps;
 }
 
 export const SERVER_INFO = { name: 'deputy-crm', version: '0.2.0' };
@@ -102,10 +106,6 @@ export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server 
     jsonSchemaValidator: deps.validator,
     instructions: INSTRUCTIONS,
   });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(caller) }));
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) =>
-    callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps, extra),
-  );
   // Stateless: the level is kept per caller, not per session (client-log.ts).
   server.setRequestHandler(SetLevelRequest, (req) => {
     const level = LoggingLevelSchema.safeParse(req.params.level);
@@ -113,16 +113,26 @@ export function createCrmServer(caller: McpCaller, deps: CrmServerDeps): Server 
     deps.logLevels.set(caller, level.data);
     return {};
   });
-  // Visitors have no resources or prompts; the lists answer empty rather than "method not found".
+  // No prompts; the lists answer empty rather than "method not found".
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
+  server.setRequestHandler(GetPromptRequestSchema, () => {
+    throw rpcError(ErrorCode.InvalidParams, 'Prompt not found');
+  });
+  // An operator's own client gets the staff tools and resources instead (docs/staff-mcp.md).
+  if (caller.operator) {
+    registerStaff(server, caller, deps);
+    return server;
+  }
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(caller) }));
+  server.setRequestHandler(CallToolRequestSchema, (req, extra) =>
+    callTool(req.params.name, req.params.arguments, req.params._meta, caller, deps, extra),
+  );
+  // Visitors have no resources; the lists answer empty rather than "method not found".
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
   server.setRequestHandler(ReadResourceRequestSchema, () => {
     // Not echoed: the URI is the client's text. -32002 is MCP's "resource not found".
     throw rpcError(-32002, 'Resource not found');
-  });
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
-  server.setRequestHandler(GetPromptRequestSchema, () => {
-    throw rpcError(ErrorCode.InvalidParams, 'Prompt not found');
   });
   return server;
 }
@@ -292,19 +302,4 @@ function auditOutcome(outcome: ToolOutcome): AuditOutcome {
   return 'error';
 }
 
-/** Maps an outcome onto a CallToolResult with structuredContent and a text copy. */
-export function toResult(outcome: ToolOutcome): CallToolResult {
-  if (outcome.ok) {
-    return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.data };
-  }
-  // No structuredContent on errors: clients validate it against the tool's output schema.
-  return {
-    isError: true,
-    content: [
-      {
-        type: 'text',
-        text: JSON.stringify({ error: outcome.code, message: outcome.message, ...outcome.data }),
-      },
-    ],
-  };
-}
+export { toResult } from './tool.js';

@@ -11,6 +11,7 @@ import { Confirmations } from './confirmation.js';
 import { allowedHosts } from './hosts.js';
 import type { McpRoutesOptions } from './http.js';
 import { InFlight } from './in-flight.js';
+import { operatorGrantCheck, staffDeps } from './staff/staff-deps.js';
 
 export interface McpSetup {
   config: Config;
@@ -40,6 +41,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       jwks: { keys: [s.signingKey.publicJwk] },
       issuer: s.issuer,
       audience: s.resourceUrl,
+      operatorActive: operatorGrantCheck(s.store.db),
     }),
     deps: {
       crms: s.crms ?? createCrmRegistry(s.config, s.store.db, { log: s.log }),
@@ -51,6 +53,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       inFlight: new InFlight(),
       logLevels: new ClientLogLevels(),
       log: s.log,
+      staff: staffDeps(s.store.db),
     },
     resourceUrl: s.resourceUrl,
     issuer: s.issuer,

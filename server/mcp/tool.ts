@@ -1,4 +1,4 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { CountryCode } from 'libphonenumber-js';
 import type { z } from 'zod';
 import type { Scope } from '../../shared/scopes.js';
@@ -99,4 +99,21 @@ export function targetCustomer(
   args: { customer_id?: string | undefined },
 ): Promise<string | null> {
   return ctx.caller.staff && args.customer_id ? Promise.resolve(args.customer_id) : ctx.self();
+}
+
+/** Maps an outcome onto a CallToolResult with structuredContent and a text copy. */
+export function toResult(outcome: ToolOutcome): CallToolResult {
+  if (outcome.ok) {
+    return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.data };
+  }
+  // No structuredContent on errors: clients validate it against the tool's output schema.
+  return {
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text: JSON.stringify({ error: outcome.code, message: outcome.message, ...outcome.data }),
+      },
+    ],
+  };
 }

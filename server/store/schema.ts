@@ -19,6 +19,10 @@ export interface Database {
   turn_leases: TurnLeasesTable;
   pending_confirms: PendingConfirmsTable;
   visitor_budgets: VisitorBudgetsTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_refresh_tokens: OAuthRefreshTokensTable;
 }
 
 export interface CustomersTable {
@@ -59,6 +63,8 @@ export interface TicketCommentsTable {
   author: 'customer' | 'agent';
   body: string;
   created_at: string;
+  /** A staff comment's author (the operator's display name); null for the customer's own. */
+  author_name?: string | null;
 }
 
 export interface ConversationsTable {
@@ -232,4 +238,50 @@ export interface VisitorBudgetsTable {
   key: string;
   minute: string;
   used: number;
+}
+
+/** An MCP client registered by dynamic client registration (docs/staff-mcp.md). */
+export interface OAuthClientsTable {
+  id: string;
+  name: string;
+  /** JSON array of the exact redirect URIs registered. */
+  redirect_uris: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** One operator's consent to one client: every code and refresh token hangs off it. */
+export interface OAuthGrantsTable {
+  id: string;
+  client_id: string;
+  operator_id: string;
+  site_id: string;
+  scope: string;
+  /** The `/mcp` URL the tokens are bound to (RFC 8707). */
+  resource: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface OAuthCodesTable {
+  /** sha256 (base64url) of the code. */
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  redirect_uri: string;
+  /** The S256 PKCE challenge. */
+  code_challenge: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface OAuthRefreshTokensTable {
+  /** sha256 (base64url) of the token. */
+  token_hash: string;
+  grant_id: string;
+  expires_at: string;
+  created_at: string;
+  /** Set when rotated: presented again, the whole grant is revoked. */
+  used_at: string | null;
 }

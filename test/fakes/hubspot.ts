@@ -176,8 +176,12 @@ export class FakeHubSpot extends FakeVendor {
     }
     if (req.method === 'POST' && p === '/crm/v3/objects/contacts/search') {
       const f = firstFilter(body);
-      const found = [...this.contacts.values()].filter(
-        (c) => f?.propertyName === 'email' && c.props.email === f.value,
+      // A free-text `query` matches names and email, as HubSpot's default searchable properties do.
+      const q = typeof body.query === 'string' ? body.query.toLowerCase() : null;
+      const found = [...this.contacts.values()].filter((c) =>
+        q !== null
+          ? [c.props.firstname, c.props.lastname, c.props.email].join(' ').toLowerCase().includes(q)
+          : f?.propertyName === 'email' && c.props.email === f.value,
       );
       return {
         status: 200,

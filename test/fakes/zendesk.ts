@@ -6,6 +6,7 @@ interface ZdUser {
   name: string;
   email: string;
   phone: string | null;
+  role?: 'end-user' | 'agent' | 'admin';
 }
 interface ZdTicket {
   id: number;
@@ -37,8 +38,14 @@ export class FakeZendesk extends FakeVendor {
   pageSize = 100;
   agentEmail = 'agent@acme.test';
 
-  addUser(id: number, name: string, email: string, phone: string | null): void {
-    this.users.set(id, { id, name, email, phone });
+  addUser(
+    id: number,
+    name: string,
+    email: string,
+    phone: string | null,
+    role: ZdUser['role'] = 'end-user',
+  ): void {
+    this.users.set(id, { id, name, email, phone, role });
   }
 
   addTicket(id: number, requester: number, subject: string, status: string, updatedAt: string): void {
@@ -144,7 +151,11 @@ export class FakeZendesk extends FakeVendor {
     if (req.method === 'GET' && p === '/api/v2/users/search') {
       const q = req.url.searchParams.get('query') ?? '';
       const email = q.startsWith('email:') ? q.slice(6) : null;
-      const users = [...this.users.values()].filter((u) => u.email === email);
+      // Plain words match names and emails, as Zendesk's user search does.
+      const words = q.toLowerCase();
+      const users = [...this.users.values()].filter((u) =>
+        email !== null ? u.email === email : `${u.name} ${u.email}`.toLowerCase().includes(words),
+      );
       return {
         status: 200,
         body: { users, next_page: null, previous_page: null, count: users.length },
@@ -214,6 +225,8 @@ export class FakeZendesk extends FakeVendor {
             author_id: c.author_id,
             created_at: now,
           });
+        const status = body.ticket?.status;
+        if (typeof status === 'string') t.status = status;
         t.updated_at = now;
       }
       return { status: 200, body: { ticket: this.#view(t) } };

@@ -139,6 +139,20 @@ export class HubSpotCrm implements CrmAdapter {
     return found.results.length === 1 && found.results[0] ? toCustomer(found.results[0]) : null;
   }
 
+  /**
+   * Staff search (docs/staff-mcp.md): the search API's free-text `query`, which HubSpot matches
+   * against a contact's default searchable properties (names, email, phone).
+   */
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    const res = await this.http.request({
+      method: 'POST',
+      path: `${this.#objects('contacts')}/search`,
+      body: { query, properties: CONTACT_PROPS.split(','), limit: Math.min(limit, 100) },
+      idempotent: true,
+    });
+    return parseAs(HsSearch, this.#ok(res), 'contact search').results.map(toCustomer);
+  }
+
   async getTicket(raw: string): Promise<Ticket | null> {
     const ticketId = siteTicketId('hubspot', raw);
     if (!ticketId) return null;
@@ -273,7 +287,8 @@ export class HubSpotCrm implements CrmAdapter {
       comment: {
         id: note.id,
         ticketId: c.ticketId,
-        author: 'customer',
+        // Written as the integration user: the vendor records no per-operator author through Deputy.
+        author: c.staffAuthor ? 'agent' : 'customer',
         body: c.body,
         createdAt: note.createdAt,
       },

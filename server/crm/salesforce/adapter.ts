@@ -226,7 +226,8 @@ export class SalesforceCrm implements CrmAdapter {
       comment: {
         id: saved.id,
         ticketId: c.ticketId,
-        author: 'customer',
+        // Written as the integration user: the vendor records no per-operator author through Deputy.
+        author: c.staffAuthor ? 'agent' : 'customer',
         body: c.body,
         createdAt: new Date().toISOString(),
       },

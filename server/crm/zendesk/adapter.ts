@@ -211,23 +211,85 @@ export class ZendeskCrm implements CrmAdapter {
   }
 
   async addComment(c: NewComment): Promise<{ comment: TicketComment; created: boolean }> {
+    // A staff reply is the operator's: authored by their Zendesk agent (found by email), else by the
+    // API user. Never by the customer, as the requester is for a visitor's own comment.
+    const agent = c.staffAuthor ? await this.#agent(c.staffAuthor.email) : null;
+    const author = c.staffAuthor
+      ? agent
+        ? { author_id: agent.id }
+        : {}
+      : { author_id: Number(c.customerId) };
     const res = await this.http.request({
       method: 'PUT',
       path: `/api/v2/tickets/${c.ticketId}`,
-      body: { ticket: { comment: { body: c.body, public: true, author_id: Number(c.customerId) } } },
+      body: { ticket: { comment: { body: c.body, public: true, ...author } } },
       idempotent: false,
     });
     const ticket = parseAs(ZdTicketEnvelope, this.#ok(res), 'ticket').ticket;
-    return {
-      comment: {
-        id: `${ticket.id}:${Date.parse(ticket.updated_at)}`,
-        ticketId: c.ticketId,
-        author: 'customer',
-        body: c.body,
-        createdAt: ticket.updated_at,
-      },
-      created: true,
+    const comment: TicketComment = {
+      id: `${ticket.id}:${Date.parse(ticket.updated_at)}`,
+      ticketId: c.ticketId,
+      author: c.staffAuthor ? 'agent' : 'customer',
+      body: c.body,
+      createdAt: ticket.updated_at,
     };
+    if (agent) comment.authorName = agent.name;
+    return { comment, created: true };
+  }
+
+  /**
+   * Staff status change (docs/staff-mcp.md): Deputy's four statuses are Zendesk's own names. A
+   * closed ticket takes no update (Zendesk answers 422), reported as the CRM refusing.
+   */
+  async setTicketStatus(
+    ticketId: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null> {
+    const before = await this.getTicket(ticketId);
+    if (!before) return null;
+    if (before.status === status) return { ticket: before, changed: false };
+    const res = await this.http.request({
+      method: 'PUT',
+      path: `/api/v2/tickets/${before.id}`,
+      body: { ticket: { status } },
+      idempotent: true,
+    });
+    if (res.status === 404) return null;
+    return {
+      ticket: this.#toTicket(parseAs(ZdTicketEnvelope, this.#ok(res), 'ticket').ticket),
+      changed: true,
+    };
+  }
+
+  /** Staff search (docs/staff-mcp.md): Zendesk's user search, end users only. */
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    // Search syntax (`role:`, `organization:`) is not the operator's to inject: words only.
+    const words = query.replace(/[^\p{L}\p{N}@._+ -]/gu, ' ').trim();
+    if (!words) return [];
+    const res = await this.http.request({
+      method: 'GET',
+      path: '/api/v2/users/search',
+      query: { query: words },
+      idempotent: true,
+    });
+    return parseAs(ZdUsers, this.#ok(res), 'user search')
+      .users.filter((u) => (u.role ?? 'end-user') === 'end-user')
+      .slice(0, limit)
+      .map(toCustomer);
+  }
+
+  /** The agent or admin with this email, if Zendesk has exactly one. */
+  async #agent(email: string): Promise<typeof ZdUser._output | null> {
+    const res = await this.http.request({
+      method: 'GET',
+      path: '/api/v2/users/search',
+      query: { query: `email:${email}` },
+      idempotent: true,
+    });
+    const staff = parseAs(ZdUsers, this.#ok(res), 'user search').users.filter(
+      (u) => u.role === 'agent' || u.role === 'admin',
+    );
+    return staff.length === 1 ? (staff[0] ?? null) : null;
   }
 
   /** Zendesk makes the requester from the email on create: nothing to do beforehand. */

@@ -7,6 +7,8 @@ export const ZdUser = z.looseObject({
   name: z.string(),
   email: z.string().nullable(),
   phone: z.string().nullable().optional(),
+  /** end-user, agent or admin. */
+  role: z.string().optional(),
 });
 
 export const ZdTicket = z.looseObject({
