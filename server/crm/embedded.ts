@@ -10,7 +10,6 @@ import type {
   TicketComment,
   TicketStatus,
 } from './adapter.js';
-import { throwIfCancelled } from './cancel.js';
 import { siteTicketId } from './ticket-id.js';
 import { nextTicketNumber } from './ticket-numbers.js';
 
@@ -72,7 +71,6 @@ export class EmbeddedCrm implements CrmAdapter {
   ) {}
 
   async getCustomer(customerId: string): Promise<Customer | null> {
-    throwIfCancelled();
     const row = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -83,7 +81,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findCustomerByEmail(email: string): Promise<Customer | null> {
-    throwIfCancelled();
     const rows = await this.db
       .selectFrom('customers')
       .select(['id', 'name', 'email', 'phone'])
@@ -97,7 +94,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async getTicket(raw: string): Promise<Ticket | null> {
-    throwIfCancelled();
     const ticketId = siteTicketId('embedded', raw);
     if (!ticketId) return null;
     const row = await this.db
@@ -110,7 +106,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
-    throwIfCancelled();
     let q = this.db
       .selectFrom('tickets')
       .selectAll()
@@ -122,7 +117,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
-    throwIfCancelled();
     const rows = await this.db
       .selectFrom('ticket_comments')
       .selectAll()
@@ -138,8 +132,6 @@ export class EmbeddedCrm implements CrmAdapter {
     customerId: string,
     phone: string,
   ): Promise<{ customer: Customer; changed: boolean } | null> {
-    // Checked before the transaction only: once it starts, it commits or rolls back whole.
-    throwIfCancelled();
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('customers')
@@ -160,7 +152,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async findDuplicateTicket(t: NewTicket): Promise<Ticket | null> {
-    throwIfCancelled();
     return this.#duplicate(this.db, t);
   }
 
@@ -185,8 +176,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async createTicket(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
-    // Checked before the transaction only: once it starts, it commits or rolls back whole.
-    throwIfCancelled();
     // A visitor the CRM does not know gets a contact record for their email, so the ticket has an owner.
     if (!t.customerId && !t.contactEmail) throw new Error('a ticket needs a customer or a contact email');
     const customerId = t.customerId ?? `email:${(t.contactEmail ?? '').toLowerCase()}`;
@@ -265,8 +254,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async addComment(c: NewComment): Promise<{ comment: TicketComment; created: boolean }> {
-    // Checked before the transaction only: once it starts, it commits or rolls back whole.
-    throwIfCancelled();
     const author = c.staffAuthor ? 'agent' : 'customer';
     return this.db.transaction().execute(async (trx) => {
       const recent = await trx
@@ -304,8 +291,6 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async ensureGuest(guestId: string, email: string): Promise<void> {
-    // Checked before the transaction only: once it starts, it commits or rolls back whole.
-    throwIfCancelled();
     const now = new Date().toISOString();
     await this.db
       .insertInto('customers')

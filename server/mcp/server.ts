@@ -22,7 +22,8 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { hasScope } from '../../shared/scopes.js';
-import { CrmCancelledError, withCancellation } from '../crm/cancel.js';
+import type { CrmAdapter } from '../crm/adapter.js';
+import { CancelScope, CrmCancelledError, cancellable, withCancellation } from '../crm/cancel.js';
 import { CrmUnavailableError } from '../crm/errors.js';
 import type { CrmRegistry, SiteCrm } from '../crm/registry.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
@@ -241,20 +242,23 @@ async function runTool(
   // A token for a site this server does not serve (configuration changed since it was minted).
   if (!site) return failure('crm_unavailable');
   if (signal.aborted) return failure('cancelled');
+  const scope = new CancelScope(signal);
+  const crm = cancellable(site.adapter, scope);
   try {
-    // Every CRM call the tool makes is cancelled with the request (crm/cancel.ts); a write shields
-    // itself once it starts (write.ts).
-    const outcome = await withCancellation(signal, () =>
+    // Every CRM call the tool makes is cancelled with the request; a write shields itself once it
+    // starts (write.ts). Vendor CRMs also get the scope in the async context (crm/cancel.ts).
+    const run = () =>
       tool.run(parsed.data as never, {
         caller,
-        crm: site.adapter,
-        self: selfResolver(caller, site),
+        crm,
+        self: selfResolver(caller, site, crm),
         meta,
         confirmations: deps.confirmations,
         phoneCountry: deps.phoneCountry(caller.site),
         signal,
-      }),
-    );
+        shield: () => scope.shield(),
+      });
+    const outcome = await (site.type === 'embedded' ? run() : withCancellation(scope, run));
     if (outcome.ok && !tool.output.safeParse(outcome.data).success) {
       // A result that breaks its own contract is a bug; clients would reject it anyway.
       deps.log?.error({ tool: tool.name }, 'tool result does not match its output schema');
@@ -275,12 +279,12 @@ async function runTool(
  * The caller's own customer id, looked up at most once per call: the token's `sub`, or with identity
  * "email" the one record with the token's verified email (none or several: unknown).
  */
-function selfResolver(caller: McpCaller, site: SiteCrm): () => Promise<string | null> {
+function selfResolver(caller: McpCaller, site: SiteCrm, crm: CrmAdapter): () => Promise<string | null> {
   let found: Promise<string | null> | undefined;
   return () => {
     if (caller.anonymous || site.identity === 'sub') return Promise.resolve(caller.sub);
     found ??= caller.email
-      ? site.adapter.findCustomerByEmail(caller.email).then((c) => c?.id ?? null)
+      ? crm.findCustomerByEmail(caller.email).then((c) => c?.id ?? null)
       : Promise.resolve(null);
     return found;
   };

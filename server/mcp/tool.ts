@@ -26,6 +26,8 @@ export interface ToolContext {
   phoneCountry: CountryCode;
   /** Aborted when the client cancels the request (notifications/cancelled, or it went away). */
   signal: AbortSignal;
+  /** From now on the client's cancellation no longer stops this call's CRM work (a write has begun). */
+  shield(): void;
 }
 
 export type ToolOutcome =

@@ -1,4 +1,3 @@
-import { uncancellable } from '../crm/cancel.js';
 import { CONFIRMATION_META_KEY } from './confirmation.js';
 import { failure, type ToolContext, type ToolOutcome } from './tool.js';
 
@@ -39,10 +38,9 @@ export async function confirmedWrite(
     });
   }
   if (ctx.signal.aborted) return failure('cancelled');
-  return uncancellable(async () => {
-    if (!(await ctx.confirmations.redeem(state, binding))) return failure('confirmation_invalid');
-    return perform();
-  });
+  ctx.shield();
+  if (!(await ctx.confirmations.redeem(state, binding))) return failure('confirmation_invalid');
+  return perform();
 }
 
 /** Quotes model- or customer-typed text inside a summary, bounded so a card stays readable. */
