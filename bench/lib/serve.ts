@@ -2,9 +2,14 @@ import type { ChildMessage } from './child.js';
 
 /**
  * The child side of `startChild`: reports readiness, answers memory probes (after full GCs, so
- * the figure is live memory rather than garbage not yet collected) and stops on request.
+ * the figure is live memory rather than garbage not yet collected) and CPU/counter probes, and
+ * stops on request.
  */
-export function serveParent(ready: { url: string; dataDir?: string }, stop: () => Promise<void>): void {
+export function serveParent(
+  ready: { url: string; dataDir?: string },
+  stop: () => Promise<void>,
+  counters: () => Record<string, number> = () => ({}),
+): void {
   const send = (m: ChildMessage) => process.send?.(m);
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'memory') {
@@ -22,6 +27,9 @@ export function serveParent(ready: { url: string; dataDir?: string }, stop: () =
           arrayBuffers: u.arrayBuffers,
         });
       })();
+    } else if (m.type === 'usage') {
+      const cpu = process.cpuUsage();
+      send({ type: 'usage', cpuMicros: cpu.user + cpu.system, counters: counters() });
     } else if (m.type === 'stop') {
       const force = setTimeout(() => process.exit(0), 10_000);
       force.unref();
