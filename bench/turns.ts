@@ -1,7 +1,8 @@
 // Visitor turns: N simulated visitors over real WebSockets ask "What's the status of ticket
 // T-1001?" as Alice; each turn is one get_ticket_status call through the real MCP path, answered by
 // the rules model. Baseline in the same run: a raw `ws` echo server, same sockets, same messages.
-import { startChild } from './lib/child.js';
+import os from 'node:os';
+import { type ServerChild, startChild } from './lib/child.js';
 import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
 import {
@@ -28,6 +29,37 @@ interface RunFigures {
   p99: number;
   /** Share of turns that failed (an error frame or a reply without the ticket's status), percent. */
   failedPct: number;
+  /** Server CPU (user + system) per completed turn, µs: does not depend on how busy the machine is. */
+  serverCpuUs?: number;
+  /** The load generator's CPU over the run, percent of all the machine's cores. */
+  generatorCpuPct?: number;
+  /** Database statements per completed turn, where the server counts them. */
+  dbStatements?: number;
+}
+
+/**
+ * Runs `fn` and adds what it cost: the server child's CPU per completed turn, this process's (the
+ * load generator's) share of the machine, and the server's database statements per turn.
+ */
+async function costed(server: ServerChild, fn: () => Promise<RunFigures>): Promise<RunFigures> {
+  const before = await server.usage();
+  const genBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const r = await fn();
+  const wallMs = performance.now() - wallBefore;
+  const gen = process.cpuUsage(genBefore);
+  const after = await server.usage();
+  const completed = Math.max(1, Math.round(r.rate * (wallMs / 1000)));
+  const statements =
+    after.counters.dbStatements !== undefined && before.counters.dbStatements !== undefined
+      ? (after.counters.dbStatements - before.counters.dbStatements) / completed
+      : undefined;
+  return {
+    ...r,
+    serverCpuUs: (after.cpuMicros - before.cpuMicros) / completed,
+    generatorCpuPct: (100 * (gen.user + gen.system)) / (wallMs * 1000 * os.cpus().length),
+    ...(statements === undefined ? {} : { dbStatements: statements }),
+  };
 }
 
 /** Figures of one run; failed turns are reported as such, never counted as answered. */
@@ -44,8 +76,9 @@ function figuresOf(r: LoopResult): RunFigures {
 async function deputyRuns(
   s: Scenario,
   runs: number,
+  env: Record<string, string> = {},
 ): Promise<{ closed: RunFigures[]; paced: RunFigures[]; pacedRate: number }> {
-  const server = await startChild('deputy');
+  const server = await startChild('deputy', env);
   try {
     const token = await demoToken(server.dataDir ?? '');
     const sockets = await openMany(s.visitors, () => openVisitor(server.url, token));
@@ -56,7 +89,9 @@ async function deputyRuns(
       figuresOf(await closedLoop(sockets.slice(i, i + 20), 1, 60_000, turn));
     const closed: RunFigures[] = [];
     for (let i = 0; i < runs; i++)
-      closed.push(figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn)));
+      closed.push(
+        await costed(server, async () => figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn))),
+      );
     // Latency at a steady load: every visitor asks at a fixed pace, aggregate = half the measured
     // saturation rate capped at the 2,000 turns/s budget; latency counts from the scheduled time.
     const pacedRate = Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
@@ -114,7 +149,11 @@ async function echoRuns(s: Scenario, runs: number): Promise<RunFigures[]> {
     figuresOf(await closedLoop(sockets, 5, 30_000, echo));
     const out: RunFigures[] = [];
     for (let i = 0; i < runs; i++)
-      out.push(figuresOf(await closedLoop(sockets, s.turnsEach * 10, 30_000, echo)));
+      out.push(
+        await costed(server, async () =>
+          figuresOf(await closedLoop(sockets, s.turnsEach * 10, 30_000, echo)),
+        ),
+      );
     for (const socket of sockets) socket.close();
     return out;
   } finally {
@@ -175,6 +214,30 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         baseline: echoBase((r) => r.p99, 'ms'),
       }),
       figure({
+        id: `turns.${s.visitors}.server-cpu`,
+        what: `server CPU per turn, ${n} visitors, saturated (echo: per message)`,
+        unit: 'µs',
+        runs: deputy.closed.map((r) => r.serverCpuUs ?? Number.NaN),
+        baseline: echoBase((r) => r.serverCpuUs ?? Number.NaN, 'µs'),
+      }),
+      figure({
+        id: `turns.${s.visitors}.generator-cpu`,
+        what: `load generator's CPU (its own process), ${n} visitors, saturated, share of all cores`,
+        unit: '%',
+        runs: deputy.closed.map((r) => r.generatorCpuPct ?? Number.NaN),
+        baseline: echoBase((r) => r.generatorCpuPct ?? Number.NaN, '%'),
+      }),
+      ...(deputy.closed.every((r) => r.dbStatements !== undefined)
+        ? [
+            figure({
+              id: `turns.${s.visitors}.db-statements`,
+              what: `database statements per turn, ${n} visitors, saturated`,
+              unit: 'statements',
+              runs: deputy.closed.map((r) => r.dbStatements ?? Number.NaN),
+            }),
+          ]
+        : []),
+      figure({
         id: `turns.${s.visitors}.paced.p50`,
         what: `turn latency p50, ${n} visitors at a steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s`,
         unit: 'ms',
@@ -200,7 +263,9 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
       `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,
       '"Steady": each visitor asks at a fixed pace for 4 s (half the saturated rate, at most the 2,000/s budget);',
       'latency counts from the scheduled time, so queueing is not hidden. Echo baseline: the same number of',
-      'sockets each sending the same frame 10× as often, closed loop.',
+      'sockets each sending the same frame 10× as often, closed loop. The load generator is this process, the',
+      "server a child process: the server's CPU per turn (process.cpuUsage, user + system) does not depend on",
+      "how loaded the machine is; the generator's CPU share says how much of the two cores it took from the server.",
     ],
   };
 }

@@ -6,7 +6,8 @@ import { BENCH_DIR } from './results.js';
 export type ChildMessage =
   | { type: 'ready'; url: string; dataDir?: string; visitorToken?: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
-  | { type: 'statements'; count: number };
+  | { type: 'statements'; count: number }
+  | { type: 'usage'; cpuMicros: number; counters: Record<string, number> };
 
 export interface ServerChild {
   url: string;
@@ -17,6 +18,8 @@ export interface ServerChild {
   statements(): Promise<number>;
   /** Memory of the child after two full GCs. */
   memory(): Promise<Extract<ChildMessage, { type: 'memory' }>>;
+  /** The child's CPU time so far (user + system, µs) and its counters (e.g. database statements). */
+  usage(): Promise<Extract<ChildMessage, { type: 'usage' }>>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,10 @@ export async function startChild(name: string, env: Record<string, string> = {})
     async memory() {
       child.send({ type: 'memory' });
       return nextMessage(child, 'memory', 30_000);
+    },
+    async usage() {
+      child.send({ type: 'usage' });
+      return nextMessage(child, 'usage', 30_000);
     },
     async stop() {
       if (child.exitCode !== null) return;

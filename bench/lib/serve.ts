@@ -2,7 +2,8 @@ import type { ChildMessage } from './child.js';
 
 /**
  * The child side of `startChild`: reports readiness, answers memory probes (after full GCs, so
- * the figure is live memory rather than garbage not yet collected) and stops on request.
+ * the figure is live memory rather than garbage not yet collected) and CPU/counter probes, and
+ * stops on request.
  */
 export function serveParent(
   ready: { url: string; dataDir?: string; visitorToken?: string },
@@ -28,6 +29,13 @@ export function serveParent(
           arrayBuffers: u.arrayBuffers,
         });
       })();
+    } else if (m.type === 'usage') {
+      const cpu = process.cpuUsage();
+      send({
+        type: 'usage',
+        cpuMicros: cpu.user + cpu.system,
+        counters: statements ? { dbStatements: statements() } : {},
+      });
     } else if (m.type === 'stop') {
       const force = setTimeout(() => process.exit(0), 10_000);
       force.unref();
