@@ -8,6 +8,7 @@ import { quickMode } from './lib/main.js';
 import { printFigures, updateReadme } from './lib/report.js';
 import { type BenchResult, saveResults } from './lib/results.js';
 import { benchMcp } from './mcp.js';
+import { benchStore } from './store.js';
 import { benchNodes } from './nodes.js';
 import { benchTurns } from './turns.js';
 import { benchWidget } from './widget.js';
@@ -23,6 +24,7 @@ const all: [string, () => Promise<BenchResult>][] = [
   ['idle', () => benchIdle(quick)],
   ['crm', () => benchCrm(quick)],
   ['console-delivery', () => benchConsoleDelivery(quick)],
+  ['store', () => benchStore(quick)],
   ['nodes', () => benchNodes(quick)],
 ];
 const results: BenchResult[] = [];

@@ -8,7 +8,7 @@ export type { CliIo } from './cli/io.js';
 
 const USAGE = `usage: npm run deputy -- <command>   (in production: node dist/server/cli.mjs <command>)
 
-Every command reads the server's settings: deputy.config.json (or DEPUTY_CONFIG), DEPUTY_DATA_DIR,
+Every command reads the server's settings: deputy.config.json (or DEPUTY_CONFIG), DEPUTY_DATA_DIR (or DATABASE_URL),
 HOST, PORT and DEPUTY_PUBLIC_URL, and says on stderr which it used.
 
 commands:

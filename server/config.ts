@@ -125,10 +125,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     );
   }
   const poolSize = Number(env.DEPUTY_DB_POOL_SIZE ?? 10);
-  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+  // Two at least: boot holds one connection for its advisory lock while seeding through another.
+  if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 1000) {
     throw new DeputyError(
       'env_invalid',
-      `DEPUTY_DB_POOL_SIZE must be an integer from 1 to 1000, got "${env.DEPUTY_DB_POOL_SIZE}".`,
+      `DEPUTY_DB_POOL_SIZE must be an integer from 2 to 1000, got "${env.DEPUTY_DB_POOL_SIZE}".`,
     );
   }
   return {

@@ -39,11 +39,15 @@ export type ServerErrorCode = keyof typeof SERVER_ERRORS;
 
 /** An error with a stable code; `detail` names what to fix (e.g. the bad field of the config). */
 export class DeputyError extends Error {
+  /** The HTTP status a route answers with when this error escapes it (Fastify reads it). */
+  readonly statusCode: number | undefined;
+
   constructor(
     readonly code: ServerErrorCode,
     readonly detail: string,
   ) {
     super(`${SERVER_ERRORS[code].message} ${detail}`.trim());
     this.name = 'DeputyError';
+    this.statusCode = (SERVER_ERRORS[code] as { status?: number }).status;
   }
 }

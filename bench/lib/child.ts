@@ -4,12 +4,17 @@ import { BENCH_DIR } from './results.js';
 
 /** Messages between the load generator and a server under test running in its own process. */
 export type ChildMessage =
-  | { type: 'ready'; url: string; dataDir?: string }
-  | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  | { type: 'ready'; url: string; dataDir?: string; visitorToken?: string }
+  | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
+  | { type: 'statements'; count: number };
 
 export interface ServerChild {
   url: string;
   dataDir: string | undefined;
+  /** A demo visitor token (Alice) minted by the child with its own site secret, wherever its store keeps it. */
+  visitorToken: string | undefined;
+  /** Statements the child's store has sent to its database so far (Store.statements()). */
+  statements(): Promise<number>;
   /** Memory of the child after two full GCs. */
   memory(): Promise<Extract<ChildMessage, { type: 'memory' }>>;
   stop(): Promise<void>;
@@ -34,6 +39,11 @@ export async function startChild(name: string, env: Record<string, string> = {})
   return {
     url: ready.url,
     dataDir: ready.dataDir,
+    visitorToken: ready.visitorToken,
+    async statements() {
+      child.send({ type: 'statements' });
+      return (await nextMessage(child, 'statements', 30_000)).count;
+    },
     async memory() {
       child.send({ type: 'memory' });
       return nextMessage(child, 'memory', 30_000);

@@ -4,10 +4,16 @@ import type { ChildMessage } from './child.js';
  * The child side of `startChild`: reports readiness, answers memory probes (after full GCs, so
  * the figure is live memory rather than garbage not yet collected) and stops on request.
  */
-export function serveParent(ready: { url: string; dataDir?: string }, stop: () => Promise<void>): void {
+export function serveParent(
+  ready: { url: string; dataDir?: string; visitorToken?: string },
+  stop: () => Promise<void>,
+  statements?: () => number,
+): void {
   const send = (m: ChildMessage) => process.send?.(m);
   process.on('message', (m: { type?: string }) => {
-    if (m.type === 'memory') {
+    if (m.type === 'statements') {
+      send({ type: 'statements', count: statements?.() ?? -1 });
+    } else if (m.type === 'memory') {
       void (async () => {
         for (let i = 0; i < 3; i++) {
           globalThis.gc?.();

@@ -1,9 +1,12 @@
-// The real Deputy backend (bootApp: migrated, seeded demo CRM, keys) on a temp data dir, in its own
-// process, for the visitor-turn, MCP and idle-session benchmarks.
+// The real Deputy backend (bootApp: migrated, seeded demo CRM, keys) on a temp data dir (or the
+// PostgreSQL database in DATABASE_URL), in its own process, for the visitor-turn, MCP, idle-session
+// and store benchmarks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signVisitorToken } from '../../server/auth/visitor-token.js';
 import { bootApp } from '../../server/boot.js';
+import { storedSecret } from '../../server/store/secrets.js';
 import { serveParent } from '../lib/serve.js';
 
 /**
@@ -31,7 +34,20 @@ const { app } = await bootApp({
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
-serveParent({ url: app.deputy.selfUrl(), dataDir }, async () => {
-  await app.close();
-  rmSync(dataDir, { recursive: true, force: true });
+const { store } = app.deputy;
+// The site's secret is wherever the store keeps it (the database with DATABASE_URL).
+const visitorToken = await signVisitorToken({
+  secret: await storedSecret(store.secrets, 'site-demo'),
+  site: 'demo',
+  audience: 'deputy',
+  sub: 'cus_alice',
+  name: 'Alice Martin',
 });
+serveParent(
+  { url: app.deputy.selfUrl(), dataDir, visitorToken },
+  async () => {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+  () => store.statements(),
+);

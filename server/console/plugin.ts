@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { projectRoot } from '../paths.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Store } from '../store/db.js';
+import { isUniqueViolation } from '../store/dialect.js';
 import { ConsoleHub } from './console-hub.js';
 import type { CustomerReaderDeps } from './customer.js';
 import { Handoff } from './handoff.js';
@@ -164,6 +165,11 @@ export async function consoleRoutes(
 
 async function ensureDemoOperator(operators: OperatorStore, log: FastifyBaseLogger): Promise<void> {
   if (await operators.find('demo', DEMO_OPERATOR.email)) return;
-  await operators.add({ siteId: 'demo', role: 'admin', ...DEMO_OPERATOR });
-  log.debug('demo operator created');
+  try {
+    await operators.add({ siteId: 'demo', role: 'admin', ...DEMO_OPERATOR });
+    log.debug('demo operator created');
+  } catch (err) {
+    // Another node sharing the database created it first (nodes booting together).
+    if (!isUniqueViolation(err)) throw err;
+  }
 }

@@ -8,7 +8,7 @@ import { type ColumnDataType, type ColumnDefinitionBuilder, type Kysely, Postgre
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Which database a Kysely instance talks to (migrations receive only the instance). */
-export function dialectOf(db: Kysely<unknown>): Dialect {
+export function dialectOf(db: Pick<Kysely<unknown>, 'getExecutor'>): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 

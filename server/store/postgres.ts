@@ -90,24 +90,71 @@ async function makePool(url: string, max: number): Promise<Pool> {
   // A pooled connection the server drops (a restart, pg_terminate_backend) emits 'error' while idle;
   // the pool discards it and opens a new one on demand. Unhandled, the event would end the process.
   pool.on('error', () => {});
+  // The same for a connection in use: its query rejects (and is coded by asUnavailable), and the
+  // event, unhandled, would end the process too.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
+}
+
+/** SQLSTATEs and socket errors that mean "the server is gone or not yet back", not "the query is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown: a restart or pg_terminate_backend
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
+
+/**
+ * A query or connection that failed because PostgreSQL is unavailable becomes the coded
+ * `database_unavailable` (HTTP 503), here at the driver boundary, so every caller sees one error
+ * whatever the driver said; the pool replaces the dead connection on the next query. The query
+ * is not retried: a write whose COMMIT got no answer may have committed, and only the caller
+ * (with its idempotency key or client id) can retry it safely.
+ */
+export function asUnavailable(err: unknown): unknown {
+  if (err instanceof DeputyError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (!UNAVAILABLE_CODES.has(code) && !UNAVAILABLE_MESSAGE.test(message)) return err;
+  const coded = new DeputyError('database_unavailable', `(${code || message.slice(0, 80)})`);
+  (coded as { cause?: unknown }).cause = err;
+  return coded;
 }
 
 /**
  * Counts statements at the driver boundary: each `client.query` is one round trip to the server
- * (BEGIN and COMMIT included), which the bench reports per visitor turn.
+ * (BEGIN and COMMIT included), which the bench reports per visitor turn. Failures for want of a
+ * server are coded here too (asUnavailable).
  */
 function countingPool(pool: Pool, counter: { n: number }): PostgresPool {
   const wrapped = new WeakSet<PoolClient>();
   return {
     async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw asUnavailable(err);
+      });
       if (!wrapped.has(client)) {
         wrapped.add(client);
-        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
         (client as { query: unknown }).query = (...args: unknown[]) => {
           counter.n++;
-          return query(...args);
+          return query(...args).catch((err: unknown) => {
+            throw asUnavailable(err);
+          });
         };
       }
       return client as unknown as PostgresPoolClient;

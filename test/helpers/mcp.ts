@@ -11,7 +11,7 @@ export async function tokenWith(
   claims: { sub: string; scopes: Scope[]; site?: string },
   opts: { ttlSeconds?: number; audience?: string; issuer?: string } = {},
 ): Promise<string> {
-  const key = await loadSigningKey(server.dataDir);
+  const key = await loadSigningKey(server.app.deputy.store.secrets);
   return signMcpToken(
     key,
     {

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * A throwaway PostgreSQL cluster started from the machine's own binaries (Debian's `postgresql`
@@ -18,6 +19,8 @@ export interface PostgresCluster {
   password: string;
   /** The binaries' directory (pg_dump, psql, … of the same version). */
   binDir: string;
+  /** `pg_ctl restart -m fast`: sessions are ended, the server is down briefly, then back on the same port. Asynchronous, so the calling process keeps serving meanwhile. */
+  restart(): Promise<void>;
   stop(): void;
 }
 
@@ -93,7 +96,14 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
   ].join(' ');
   asClusterUser(binDir, 'pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
   let stopped = false;
+  const run = promisify(execFile);
   return {
+    async restart() {
+      const args = ['-D', dataDir, '-m', 'fast', '-l', path.join(dir, 'log'), '-w', 'restart'];
+      const isRoot = process.getuid?.() === 0;
+      const pgCtl = path.join(binDir, 'pg_ctl');
+      await (isRoot ? run('runuser', ['-u', 'postgres', '--', pgCtl, ...args]) : run(pgCtl, args));
+    },
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
     password,

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../../shared/protocol.js';
-import { visitorToken } from './tokens.js';
+import { type SecretSource, visitorToken } from './tokens.js';
 
 /** A real WebSocket client that records every frame and can wait for one. */
 export class TestSocket {
@@ -101,12 +101,12 @@ export async function ask(
 
 /** A socket signed in as demo customer `sub` on `server`, past its welcome. */
 export async function signIn(
-  server: { url: string; dataDir: string },
+  server: { url: string } & Exclude<SecretSource, string>,
   sub: string,
   opts: Parameters<typeof TestSocket.open>[1] = {},
 ): Promise<TestSocket> {
   const socket = await TestSocket.open(server.url, opts);
-  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server.dataDir, sub) });
+  socket.send({ type: 'hello', v: 1, site: 'demo', token: await visitorToken(server, sub) });
   await socket.next('welcome');
   return socket;
 }

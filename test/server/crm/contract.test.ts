@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, confirmAndCall, errorOf, rawCall } from '../mcp/support.js';
-import { CRM_KINDS, type CrmFixture, startCrm, VISITOR } from './harness.js';
+import { CRM_CASES, type CrmFixture, startCrm, VISITOR } from './harness.js';
 
 /**
  * One contract, run unchanged over `/mcp` against the embedded CRM and each vendor adapter with its
  * loopback fake (docs/crm.md): reads, ownership from the CRM (no existence oracle), scopes,
  * confirmation and replay, idempotent creates, unknown customers.
  */
-describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
+describe.each(CRM_CASES)('CRM contract: $name', ({ kind, store }) => {
   let f: CrmFixture;
   beforeAll(async () => {
-    f = await startCrm(kind);
+    f = await startCrm(kind, { store });
   });
   afterAll(async () => {
     await f.close();
@@ -72,7 +72,7 @@ describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
     const token = await f.token(f.alice, ['crm.read']);
     const res = errorOf(await callTool(f.server, token, 'update_phone_number', { phone: '+14155550199' }));
     expect(res.error).toBe('insufficient_scope');
-    expect(f.phoneOf(f.alice)).toBe('+14155550132');
+    expect(await f.phoneOf(f.alice)).toBe('+14155550132');
   });
 
   it('changes the phone only after confirmation, and a replayed confirmation writes nothing', async () => {
@@ -82,23 +82,23 @@ describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
     });
     expect(asked.message).toContain('0132');
     expect(done.structuredContent).toMatchObject({ phone: '+14155550199', changed: true });
-    expect(f.phoneOf(f.alice)).toBe('+14155550199');
+    expect(await f.phoneOf(f.alice)).toBe('+14155550199');
     const state = asked.confirmation?.state ?? '';
     const replay = errorOf(
       await callTool(f.server, token, 'update_phone_number', { phone: '+14155550100' }, state),
     );
     expect(replay.error).toBe('confirmation_invalid');
-    expect(f.phoneOf(f.alice)).toBe('+14155550199');
+    expect(await f.phoneOf(f.alice)).toBe('+14155550199');
   });
 
   it('opens one ticket per confirmed request, owned by the caller', async () => {
     const token = await f.token(f.alice, VISITOR);
-    const before = f.ticketCount();
+    const before = await f.ticketCount();
     const args = { subject: 'Missing parcel', description: 'Order #6001 never arrived.' };
     const { done } = await confirmAndCall(f.server, token, 'create_ticket', args);
     const made = done.structuredContent as { ticket_id: string; created: boolean; state: string };
     expect(made.created).toBe(true);
-    expect(f.ticketCount()).toBe(before + 1);
+    expect(await f.ticketCount()).toBe(before + 1);
     const read = await callTool(f.server, token, 'get_ticket_status', { ticket_id: made.ticket_id });
     expect(read.structuredContent).toMatchObject({ ticket_id: made.ticket_id, subject: 'Missing parcel' });
     const bob = errorOf(
@@ -133,13 +133,13 @@ describe.each(CRM_KINDS)('CRM contract: %s', (kind) => {
     expect(info.message).not.toMatch(/try again/i);
     const list = errorOf(await callTool(f.server, token, 'list_my_tickets', {}));
     expect(list.error).toBe('customer_unknown');
-    const before = f.ticketCount();
+    const before = await f.ticketCount();
     const { done } = await confirmAndCall(f.server, token, 'create_ticket', {
       subject: 'Where is my order',
       description: 'Order 7001',
     });
     expect(done.structuredContent).toMatchObject({ created: true });
-    expect(f.ticketCount()).toBe(before + 1);
+    expect(await f.ticketCount()).toBe(before + 1);
   });
 
   it('rejects a ticket id of no CRM format before any query', async () => {

@@ -78,14 +78,14 @@ describe.each(VENDORS)('CRM faults: %s', (kind) => {
   });
 
   it('opens one ticket when the answer to the create is lost and the create is retried', async () => {
-    const before = f.ticketCount();
+    const before = await f.ticketCount();
     f.fake?.inject('drop_after', 1, CREATE_PATH[kind]);
     const { done } = await confirmAndCall(f.server, token, 'create_ticket', {
       subject: 'Lost answer',
       description: 'Retry me',
     });
     expect(done.structuredContent).toMatchObject({ subject: 'Lost answer' });
-    expect(f.ticketCount()).toBe(before + 1);
+    expect(await f.ticketCount()).toBe(before + 1);
   });
 
   it('stops calling a CRM that keeps failing (breaker open)', async () => {

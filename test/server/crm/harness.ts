@@ -9,11 +9,23 @@ import type { FakeVendor } from '../../fakes/base.js';
 import { FakeHubSpot } from '../../fakes/hubspot.js';
 import { FakeSalesforce } from '../../fakes/salesforce.js';
 import { FakeZendesk } from '../../fakes/zendesk.js';
+import { createTestDatabase, postgresAvailable } from '../../helpers/postgres.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
-import { sqliteOf } from '../../helpers/stores.js';
+import type { StoreKind } from '../../helpers/stores.js';
 
 export type CrmKind = 'embedded' | 'hubspot' | 'salesforce' | 'zendesk';
 export const CRM_KINDS: CrmKind[] = ['embedded', 'hubspot', 'salesforce', 'zendesk'];
+
+/**
+ * The contract's runs: every CRM on the SQLite store, and the embedded CRM (whose records are in
+ * the store) on PostgreSQL too, skipped where PostgreSQL is absent (helpers/stores.ts).
+ */
+export const CRM_CASES: { name: string; kind: CrmKind; store: StoreKind }[] = [
+  ...CRM_KINDS.map((kind) => ({ name: kind, kind, store: 'sqlite' as const })),
+  ...(postgresAvailable
+    ? [{ name: 'embedded on PostgreSQL', kind: 'embedded' as const, store: 'postgres' as const }]
+    : []),
+];
 
 /** The same two customers and their tickets in each CRM, under that CRM's own ids. */
 export interface CrmFixture {
@@ -32,9 +44,9 @@ export interface CrmFixture {
   stranger: string;
   token(sub: string, scopes: Scope[], extra?: { email?: string; site?: string }): Promise<string>;
   /** Alice's phone as the CRM holds it now. */
-  phoneOf(id: string): string | null;
+  phoneOf(id: string): Promise<string | null>;
   /** How many tickets the CRM holds. */
-  ticketCount(): number;
+  ticketCount(): Promise<number>;
   close(): Promise<void>;
   /** Stops the server and starts it again on the same data directory and fake (a restart). */
   restart(): Promise<void>;
@@ -62,6 +74,7 @@ export async function startCrm(
     /** An OAuth block used instead of `tokenEnv` (the env must then hold its secrets). */
     oauth?: Record<string, unknown>;
     logStream?: LogStream;
+    store?: StoreKind;
   } = {},
 ): Promise<CrmFixture> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-crm-'));
@@ -81,15 +94,22 @@ export async function startCrm(
   const file = path.join(dataDir, 'deputy.config.json');
   writeFileSync(file, JSON.stringify({ sites: { acme: siteConfig(crm) } }));
   const ids = seed(fake);
+  const databaseUrl = opts.store === 'postgres' ? (await createTestDatabase()).url : undefined;
   const boot = () =>
     startServer({
       dataDir,
-      env: { DEPUTY_CONFIG: file, DEPUTY_DEMO: '0', ACME_CRM_TOKEN: fake?.token ?? '', ...opts.env },
+      env: {
+        DEPUTY_CONFIG: file,
+        DEPUTY_DEMO: '0',
+        ACME_CRM_TOKEN: fake?.token ?? '',
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...opts.env,
+      },
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
   const server = await boot();
-  if (kind === 'embedded') seedEmbedded(server);
-  const sqlite = () => sqliteOf(fixture.server.app.deputy.store);
+  if (kind === 'embedded') await seedEmbedded(server);
+  const db = () => fixture.server.app.deputy.store.db;
   const fixture: CrmFixture = {
     kind,
     server,
@@ -97,7 +117,7 @@ export async function startCrm(
     ...ids,
     async token(sub, scopes, extra = {}) {
       const { url } = fixture.server;
-      const key = await loadSigningKey(dataDir);
+      const key = await loadSigningKey(fixture.server.app.deputy.store.secrets);
       return signMcpToken(
         key,
         { issuer: url, audience: `${url}/mcp` },
@@ -110,22 +130,28 @@ export async function startCrm(
         },
       );
     },
-    phoneOf(id) {
+    async phoneOf(id) {
       if (fake instanceof FakeHubSpot) return fake.contacts.get(id)?.props.phone ?? null;
       if (fake instanceof FakeSalesforce) return fake.contacts.get(id)?.Phone ?? null;
       if (fake instanceof FakeZendesk) return fake.users.get(Number(id))?.phone ?? null;
-      const row = sqlite().prepare("select phone from customers where site_id = 'acme' and id = ?").get(id) as
-        | { phone: string | null }
-        | undefined;
+      const row = await db()
+        .selectFrom('customers')
+        .select('phone')
+        .where('site_id', '=', 'acme')
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row?.phone ?? null;
     },
-    ticketCount() {
+    async ticketCount() {
       if (fake instanceof FakeHubSpot) return fake.tickets.size;
       if (fake instanceof FakeSalesforce) return fake.cases.size;
       if (fake instanceof FakeZendesk) return fake.tickets.size;
-      return (
-        sqlite().prepare("select count(*) as n from tickets where site_id = 'acme'").get() as { n: number }
-      ).n;
+      const row = await db()
+        .selectFrom('tickets')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('site_id', '=', 'acme')
+        .executeTakeFirstOrThrow();
+      return row.n;
     },
     async close() {
       await fixture.server.close();
@@ -235,19 +261,57 @@ function seed(fake: FakeVendor | null): Ids {
   };
 }
 
-function seedEmbedded(server: TestServer): void {
-  const db = sqliteOf(server.app.deputy.store);
-  const c = db.prepare(
-    "insert into customers (site_id, id, name, email, phone, created_at, updated_at) values ('acme', ?, ?, ?, ?, '2026-09-01', '2026-09-01')",
-  );
-  c.run('cus_alice', 'Alice Martin', 'alice@acme.test', '+14155550132');
-  c.run('cus_bob', 'Bob Chen', 'bob@acme.test', null);
-  const t = db.prepare(
-    "insert into tickets (site_id, id, customer_id, subject, description, status, priority, created_at, updated_at) values ('acme', ?, ?, ?, 'details', ?, 'normal', '2026-10-01T09:00:00Z', ?)",
-  );
-  t.run('T-1001', 'cus_alice', 'Order #5512 arrived damaged', 'open', '2026-11-19T14:30:00Z');
-  t.run('T-1002', 'cus_alice', 'Refund for order #5388', 'closed', '2026-10-06T10:05:00Z');
-  t.run('T-2001', 'cus_bob', 'Cannot log in', 'pending', '2026-11-21T11:20:00Z');
+async function seedEmbedded(server: TestServer): Promise<void> {
+  const { db } = server.app.deputy.store;
+  const at = '2026-09-01';
+  await db
+    .insertInto('customers')
+    .values([
+      {
+        site_id: 'acme',
+        id: 'cus_alice',
+        name: 'Alice Martin',
+        email: 'alice@acme.test',
+        phone: '+14155550132',
+        created_at: at,
+        updated_at: at,
+      },
+      {
+        site_id: 'acme',
+        id: 'cus_bob',
+        name: 'Bob Chen',
+        email: 'bob@acme.test',
+        phone: null,
+        created_at: at,
+        updated_at: at,
+      },
+    ])
+    .execute();
+  const ticket = (
+    id: string,
+    customer_id: string,
+    subject: string,
+    status: 'open' | 'closed' | 'pending',
+    updated_at: string,
+  ) => ({
+    site_id: 'acme',
+    id,
+    customer_id,
+    subject,
+    description: 'details',
+    status,
+    priority: 'normal' as const,
+    created_at: '2026-10-01T09:00:00Z',
+    updated_at,
+  });
+  await db
+    .insertInto('tickets')
+    .values([
+      ticket('T-1001', 'cus_alice', 'Order #5512 arrived damaged', 'open', '2026-11-19T14:30:00Z'),
+      ticket('T-1002', 'cus_alice', 'Refund for order #5388', 'closed', '2026-10-06T10:05:00Z'),
+      ticket('T-2001', 'cus_bob', 'Cannot log in', 'pending', '2026-11-21T11:20:00Z'),
+    ])
+    .execute();
 }
 
 export { VISITOR };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootApp } from '../../../server/boot.js';
 import { EmbeddedCrm } from '../../../server/crm/embedded.js';
 import { reserveTicketNumbers } from '../../../server/crm/ticket-numbers.js';
 import { ConversationStore } from '../../../server/store/conversations.js';
@@ -131,6 +132,27 @@ describeStores('store', (kind) => {
     expect((await conv.since(c.id, 0)).map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it('stores one message when two stores (two nodes) append the same client id at once, seqs gapless', async () => {
+    const a = new ConversationStore(t.store.db);
+    const b = new ConversationStore(t.store.db);
+    const c = await a.create('demo', 'cus_bob');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? a : b).append(c.id, {
+          role: 'visitor',
+          text: `m${i % 3}`,
+          clientId: `race_${i % 3}_abcdef`,
+        }),
+      ),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(3);
+    const rows = await a.since(c.id, 0);
+    expect(rows.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(new Set(rows.map((m) => m.client_id)).size).toBe(3);
+    for (const r of results)
+      expect(rows.find((m) => m.client_id === r.message.client_id)?.seq).toBe(r.message.seq);
+  });
+
   it('keeps generated secrets where the store keeps them, the same on every read', async () => {
     const a = await storedSecret(t.store.secrets, 'mcp-confirmation');
     const b = await storedSecret(t.store.secrets, 'mcp-confirmation');
@@ -148,6 +170,29 @@ describeStores('store', (kind) => {
 });
 
 describe.skipIf(!postgresAvailable)('PostgreSQL store: nodes booting together', () => {
+  it('seed the demo CRM once and serve the same keys', async () => {
+    const pg = await createTestDatabase();
+    const env = {
+      ...process.env,
+      DATABASE_URL: pg.url,
+      DEPUTY_DATA_DIR: '/nonexistent',
+      LOG_LEVEL: 'silent',
+    };
+    try {
+      const nodes = await Promise.all([bootApp(env), bootApp(env), bootApp(env)]);
+      const { db } = nodes[0]!.app.deputy.store;
+      const customers = await db.selectFrom('customers').select('id').orderBy('id').execute();
+      expect(customers.map((c) => c.id)).toEqual(['cus_alice', 'cus_bob']);
+      const jwks = await Promise.all(
+        nodes.map(async (n) => (await n.app.inject({ url: '/.well-known/jwks.json' })).body),
+      );
+      expect(new Set(jwks).size).toBe(1);
+      await Promise.all(nodes.map((n) => n.app.close()));
+    } finally {
+      await pg.drop();
+    }
+  });
+
   it('migrate once and share one secret', async () => {
     const pg = await createTestDatabase();
     try {

@@ -1,0 +1,161 @@
+// The store on SQLite and on PostgreSQL, same run: visitor turns/s on each (the turn benchmark's
+// question, 50 visitors), and database round trips per tool-using turn, counted at the driver
+// boundary (Store.statements(): every statement sent, BEGIN and COMMIT included), not timed.
+// PostgreSQL is a throwaway cluster started here from the machine's binaries (fsync off, loopback).
+import pg from 'pg';
+import { findPostgresBinDir, startPostgresCluster } from '../test/helpers/postgres-cluster.js';
+import { startChild } from './lib/child.js';
+import { isMain, runAlone } from './lib/main.js';
+import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
+import { closedLoop, type LoopSocket, openMany } from './lib/sockets.js';
+import { quantile, round } from './lib/stats.js';
+import { assistantAnswer, messageFrame, openVisitor } from './lib/visitors.js';
+
+const QUESTION = "What's the status of ticket T-1001?";
+const EXPECT = ['T-1001', 'open'];
+
+interface StoreRun {
+  rates: number[];
+  p99s: number[];
+  failed: number;
+  /** Statements per turn, one visitor at a time (nothing shared between turns). */
+  perTurnAlone: number;
+  /** Statements per turn at saturation (appends of concurrent turns share transactions). */
+  perTurnLoaded: number[];
+}
+
+async function runOn(
+  env: Record<string, string>,
+  visitors: number,
+  turnsEach: number,
+  runs: number,
+): Promise<StoreRun> {
+  const server = await startChild('deputy', env);
+  try {
+    const token = server.visitorToken;
+    if (!token) throw new Error('the deputy child sent no visitor token');
+    const sockets = await openMany(visitors, () => openVisitor(server.url, token));
+    const turn = (socket: LoopSocket) => socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT));
+    // Warm-up: each visitor's first turn connects its MCP client and lists tools.
+    for (let i = 0; i < sockets.length; i += 20) await closedLoop(sockets.slice(i, i + 20), 1, 60_000, turn);
+    const alone = sockets.slice(0, 1);
+    const aloneTurns = 20;
+    const before = await server.statements();
+    const a = await closedLoop(alone, aloneTurns, 60_000, turn);
+    const perTurnAlone = ((await server.statements()) - before) / Math.max(1, a.completed);
+    const out: StoreRun = { rates: [], p99s: [], failed: a.errors, perTurnAlone, perTurnLoaded: [] };
+    for (let r = 0; r < runs; r++) {
+      const s0 = await server.statements();
+      const res = await closedLoop(sockets, turnsEach, 60_000, turn);
+      out.perTurnLoaded.push(((await server.statements()) - s0) / Math.max(1, res.completed));
+      out.rates.push(res.completed / res.seconds);
+      out.p99s.push(quantile(res.latenciesMs, 0.99));
+      out.failed += res.errors;
+      if (res.errors > 0) console.warn(`  ${res.errors} failed turns (first: ${res.firstError})`);
+    }
+    for (const s of sockets) s.close();
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A fresh database on a throwaway cluster, or null where PostgreSQL is not installed. */
+async function postgres(): Promise<{ url: string; stop(): void } | null> {
+  const binDir = findPostgresBinDir();
+  if (!binDir) return null;
+  const cluster = await startPostgresCluster(binDir);
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  await admin.query('create database deputy_bench');
+  await admin.end();
+  const url = new URL(cluster.adminUrl);
+  url.pathname = '/deputy_bench';
+  return { url: url.href, stop: () => cluster.stop() };
+}
+
+export async function benchStore(quick = false): Promise<BenchResult> {
+  const started = performance.now();
+  const visitors = quick ? 5 : 50;
+  const turnsEach = quick ? 2 : 10;
+  const runs = quick ? 1 : 3;
+  const sqlite = await runOn({}, visitors, turnsEach, runs);
+  const cluster = await postgres();
+  const figures: Figure[] = [
+    figure({
+      id: 'store.sqlite.statements',
+      what: 'SQLite: statements per tool-using turn, one visitor',
+      unit: 'statements',
+      runs: [sqlite.perTurnAlone],
+    }),
+  ];
+  if (!cluster) {
+    console.warn('  PostgreSQL is not installed: only SQLite was measured');
+  } else {
+    try {
+      const pgRun = await runOn({ DATABASE_URL: cluster.url }, visitors, turnsEach, runs);
+      figures.push(
+        figure({
+          id: 'store.postgres.round-trips',
+          what: 'PostgreSQL: round trips per tool-using turn, one visitor (counted)',
+          unit: 'round trips',
+          runs: [pgRun.perTurnAlone],
+          budget: { text: '≤ 4', op: '<=', limit: 4 },
+        }),
+        figure({
+          id: 'store.postgres.round-trips.loaded',
+          what: `PostgreSQL: round trips per turn, ${visitors} visitors saturated`,
+          unit: 'round trips',
+          runs: pgRun.perTurnLoaded,
+        }),
+        figure({
+          id: 'store.postgres.rate',
+          what: `visitor turns on PostgreSQL, ${visitors} visitors, saturated`,
+          unit: 'turns/s',
+          runs: pgRun.rates,
+          baseline: { what: `the same on SQLite, ${visitors} visitors`, unit: 'turns/s', runs: sqlite.rates },
+          ratioBudget: { text: '≥ 1/2 (within 2× of SQLite)', op: '>=', limit: 0.5 },
+        }),
+        figure({
+          id: 'store.postgres.p99',
+          what: `turn latency p99 on PostgreSQL, ${visitors} visitors, saturated`,
+          unit: 'ms',
+          runs: pgRun.p99s,
+          baseline: { what: 'the same on SQLite', unit: 'ms', runs: sqlite.p99s },
+        }),
+        figure({
+          id: 'store.postgres.failed',
+          what: 'failed turns on PostgreSQL',
+          unit: 'turns',
+          runs: [pgRun.failed],
+          budget: { text: 'none fail', op: '<=', limit: 0 },
+        }),
+      );
+    } finally {
+      cluster.stop();
+    }
+  }
+  figures.push(
+    figure({
+      id: 'store.sqlite.failed',
+      what: 'failed turns on SQLite',
+      unit: 'turns',
+      runs: [sqlite.failed],
+      budget: { text: 'none fail', op: '<=', limit: 0 },
+    }),
+  );
+  for (const f of figures) f.value.median = round(f.value.median);
+  return {
+    ...newResult('store', 'Store: SQLite and PostgreSQL', started),
+    figures,
+    method: [
+      `The real backend in its own process, once on SQLite (WAL, the default) and once with DATABASE_URL on a`,
+      'PostgreSQL 15 cluster started for the run on loopback (fsync off, as in tests: this measures round trips and',
+      `CPU, not disk). Each turn is "${QUESTION}" (one get_ticket_status call through the in-process MCP server,`,
+      `rules model). Round trips: statements counted at the driver boundary over 20 turns of one visitor, BEGIN and`,
+      `COMMIT included. Rates: ${visitors} visitors × ${turnsEach} turns, closed loop, ${runs} runs, after a warm-up turn each.`,
+    ],
+  };
+}
+
+if (isMain(import.meta.url)) await runAlone(benchStore);
