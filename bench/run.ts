@@ -8,8 +8,8 @@ import { quickMode } from './lib/main.js';
 import { printFigures, updateReadme } from './lib/report.js';
 import { type BenchResult, saveResults } from './lib/results.js';
 import { benchMcp } from './mcp.js';
-import { benchStore } from './store.js';
 import { benchNodes } from './nodes.js';
+import { benchStore } from './store.js';
 import { benchTurns } from './turns.js';
 import { benchWidget } from './widget.js';
 
