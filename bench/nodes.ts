@@ -14,7 +14,8 @@ import { quantile } from './lib/stats.js';
 import { assistantAnswer, messageFrame, openVisitor } from './lib/visitors.js';
 
 const CONVERSATIONS = 50;
-const RATE_PER_S = 100;
+/** Well below saturation on a shared 2-core machine: the figure is the fan-out's latency, not queueing. */
+const RATE_PER_S = 20;
 const QUESTION = "What's the status of ticket T-1001?";
 /** Pointers a visitor turn sends: the visitor's message, the reply, the turn lease's release. */
 const NOTIFIES_PER_TURN = 3;
@@ -113,7 +114,7 @@ async function delivery(a: ServerChild, b: ServerChild, messages: number) {
     );
   }
   const deadline = Date.now() + 30_000;
-  while ((cross.got.size < messages || same.got.size < messages) && Date.now() < deadline)
+  while ((cross.got.size < messages + 1 || same.got.size < messages + 1) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   const lat = (got: Map<string, number>) =>
     [...sent].flatMap(([text, at]) => {
@@ -121,7 +122,8 @@ async function delivery(a: ServerChild, b: ServerChild, messages: number) {
       return t === undefined ? [] : [t - at];
     });
   for (const ws of [...visitors, same.ws, cross.ws]) ws.close();
-  return { cross: lat(cross.got), same: lat(same.got), lost: messages - cross.got.size };
+  const arrived = [...sent.keys()].filter((text) => cross.got.has(text)).length;
+  return { cross: lat(cross.got), same: lat(same.got), lost: messages - arrived };
 }
 
 /** Visitor turns/s (rules model, one tool call each) with the visitors spread over `nodes`. */
@@ -174,7 +176,7 @@ export async function benchNodes(quick = false): Promise<BenchResult> {
   const binDir = findPostgresBinDir();
   if (!binDir) throw new Error('PostgreSQL is not installed (Debian: apt-get install postgresql)');
   const cluster = await startPostgresCluster(binDir);
-  const [messages, runs, turnSeconds] = quick ? [300, 1, 2] : [2000, 3, 5];
+  const [messages, runs, turnSeconds] = quick ? [100, 1, 2] : [400, 3, 5];
   const cross: number[][] = [[], []];
   const same: number[][] = [[], []];
   const lost: number[] = [];

@@ -24,8 +24,8 @@ const all: [string, () => Promise<BenchResult>][] = [
   ['idle', () => benchIdle(quick)],
   ['crm', () => benchCrm(quick)],
   ['console-delivery', () => benchConsoleDelivery(quick)],
-  ['nodes', () => benchNodes(quick)],
   ['store', () => benchStore(quick)],
+  ['nodes', () => benchNodes(quick)],
 ];
 const results: BenchResult[] = [];
 for (const [id, bench] of all) {

@@ -106,6 +106,9 @@ export function buildConsole(deps: {
       if (frame.type !== 'message') return;
       consoles.publish(site, { type: 'message', conversationId, message: frame });
       if (frame.role === 'visitor') await svc.announce(conversationId, 'visitor_message');
+      // Ownership changes come with a status line ("Sam joined"): consoles on every node, not only
+      // the one where it happened, learn the conversation's new state from it (docs/scaling.md).
+      else if (frame.role === 'status') await svc.announce(conversationId);
     })().catch((err: unknown) => deps.log.warn({ err }, 'console delivery failed'));
   };
   return {

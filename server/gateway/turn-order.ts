@@ -94,7 +94,17 @@ export class LeasedTurnOrder implements TurnOrder {
   async #leased(conversationId: string, task: () => Promise<void>): Promise<void> {
     const holder = `${this.opts.nodeId}:${randomBytes(6).toString('base64url')}`;
     let wait = 25;
-    while (!(await this.#acquire(conversationId, holder))) {
+    for (;;) {
+      let got = false;
+      try {
+        got = await this.#acquire(conversationId, holder);
+      } catch (err) {
+        // The database is unreachable or busy: try again (the visitor's message is stored and is
+        // answered once it can be); a store that was closed means this process is going away.
+        if (/destroyed/.test((err as Error).message)) return;
+        this.opts.log.warn({ err }, 'turn lease: could not take it, retrying');
+      }
+      if (got) break;
       if (this.opts.stopping()) return;
       await this.#sleep(conversationId, wait);
       wait = Math.min(MAX_WAIT_STEP_MS, wait * 2);
