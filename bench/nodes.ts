@@ -174,7 +174,14 @@ async function notifyRate(
 export async function benchNodes(quick = false): Promise<BenchResult> {
   const started = performance.now();
   const binDir = findPostgresBinDir();
-  if (!binDir) throw new Error('PostgreSQL is not installed (Debian: apt-get install postgresql)');
+  if (!binDir) {
+    console.warn('  PostgreSQL is not installed (Debian: apt-get install postgresql): nodes not measured');
+    return {
+      ...newResult('nodes', 'Two nodes on one PostgreSQL', started),
+      figures: [],
+      method: ['Not measured: PostgreSQL is not installed on this machine.'],
+    };
+  }
   const cluster = await startPostgresCluster(binDir);
   const [messages, runs, turnSeconds] = quick ? [100, 1, 2] : [400, 3, 5];
   const cross: number[][] = [[], []];

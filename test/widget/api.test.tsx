@@ -289,7 +289,14 @@ describe('API events', () => {
     w.open();
     await waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
     await FakeSocket.last.open();
-    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', v: 1, site: 'demo', locale: 'en', token: bob });
+    expect(FakeSocket.last.sent[0]).toEqual({
+      type: 'hello',
+      v: 1,
+      site: 'demo',
+      locale: 'en',
+      token: bob,
+      latest: true,
+    });
   });
 
   it('refuses identify() with something that is not a token and keeps the identity', () => {

@@ -75,13 +75,17 @@ afterEach(() => {
 });
 
 describe('handshake', () => {
-  it('introduces a new visitor with site, token and locale, and no conversation to resume', async () => {
+  it('introduces a new signed-in visitor with site, token and locale, asking for their latest conversation', async () => {
     const { conv } = setup();
     expect(FakeSocket.all).toHaveLength(0); // nothing stored: no socket until the chat is opened
     conv.setOpen(true);
     await FakeSocket.last.open();
     expect(FakeSocket.last.url).toBe('wss://chat.example.com/ws');
-    expect(FakeSocket.last.sent).toEqual([{ type: 'hello', v: 1, site: 'demo', locale: 'en', token: ALICE }]);
+    // Signed in with nothing stored here: the server continues this visitor's recent conversation
+    // from another browser, if there is one (docs/protocol.md, `latest`).
+    expect(FakeSocket.last.sent).toEqual([
+      { type: 'hello', v: 1, site: 'demo', locale: 'en', token: ALICE, latest: true },
+    ]);
   });
 
   it('emits ready once with the conversation and shows who is signed in', async () => {
@@ -440,7 +444,14 @@ describe('identity', () => {
     const ws2 = FakeSocket.last;
     expect(ws2).not.toBe(ws);
     await ws2.open();
-    expect(ws2.sent[0]).toEqual({ type: 'hello', v: 1, site: 'demo', locale: 'en', token: bob });
+    expect(ws2.sent[0]).toEqual({
+      type: 'hello',
+      v: 1,
+      site: 'demo',
+      locale: 'en',
+      token: bob,
+      latest: true,
+    });
   });
 
   it("stores a guest's conversation under 'anon'", async () => {
