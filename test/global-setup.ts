@@ -34,7 +34,21 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   let cluster: PostgresCluster | undefined;
   const binDir = process.env.DEPUTY_TEST_POSTGRES === '0' ? undefined : findPostgresBinDir();
-  if (binDir) cluster = await startPostgresCluster(binDir);
+  if (binDir) {
+    const started = await startPostgresCluster(binDir);
+    cluster = started;
+    // A run that is interrupted (Ctrl-C, a CI timeout) must not leave the cluster running.
+    process.once('exit', () => started.stop());
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      process.once(signal, () => {
+        started.stop();
+        process.exit(code);
+      });
+    }
+  }
   project.provide('postgres', cluster ? { adminUrl: cluster.adminUrl, binDir: cluster.binDir } : null);
   return () => cluster?.stop();
 }

@@ -19,8 +19,12 @@ export interface PostgresCluster {
   password: string;
   /** The binaries' directory (pg_dump, psql, … of the same version). */
   binDir: string;
-  /** `pg_ctl restart -m fast`: sessions are ended, the server is down briefly, then back on the same port. Asynchronous, so the calling process keeps serving meanwhile. */
-  restart(): Promise<void>;
+  /**
+   * `pg_ctl stop -m fast`, then `start` on the same port once `whileDown` (if given) resolves:
+   * sessions are ended and the server is down meanwhile. Asynchronous, so the calling process keeps
+   * serving.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): void;
 }
 
@@ -98,11 +102,17 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
   let stopped = false;
   const run = promisify(execFile);
   return {
-    async restart() {
-      const args = ['-D', dataDir, '-m', 'fast', '-l', path.join(dir, 'log'), '-w', 'restart'];
+    async restart(whileDown) {
       const isRoot = process.getuid?.() === 0;
       const pgCtl = path.join(binDir, 'pg_ctl');
-      await (isRoot ? run('runuser', ['-u', 'postgres', '--', pgCtl, ...args]) : run(pgCtl, args));
+      const ctl = (args: string[]) =>
+        isRoot ? run('runuser', ['-u', 'postgres', '--', pgCtl, ...args]) : run(pgCtl, args);
+      await ctl(['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      try {
+        await whileDown?.();
+      } finally {
+        await ctl(['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
+      }
     },
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,

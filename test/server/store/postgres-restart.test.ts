@@ -9,7 +9,7 @@ import { signIn, type TestSocket } from '../../helpers/ws-client.js';
 
 /**
  * PostgreSQL restarting under load (docs/operations.md, "PostgreSQL"): on a cluster of its own,
- * restarted with `pg_ctl restart -m fast` while visitors keep writing. Messages in flight fail with
+ * stopped (`pg_ctl stop -m fast`) while visitors keep writing and started again once a message was refused. Messages in flight fail with
  * a coded error (never a hang or a crash), the node's pool reconnects by itself, and no
  * acknowledged message is lost or stored twice, also when the failed ones are sent again.
  */
@@ -93,7 +93,12 @@ describe.skipIf(!postgresAvailable)(
       const restart = (async () => {
         while (acked.size < 8) await new Promise((r) => setTimeout(r, 20));
         restartAt = Date.now();
-        await cluster.restart();
+        // Down until a message has been refused (bounded), so the outage is felt however fast the
+        // machine: a restart between two messages would test nothing.
+        await cluster.restart(async () => {
+          const until = Date.now() + 10_000;
+          while (failed.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        });
         restartedAt = Date.now();
         restarted = true;
       })();
