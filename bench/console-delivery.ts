@@ -4,39 +4,16 @@
 // delivery: stored, acknowledged, and pushed to Sam's console socket. Latency = the console frame's
 // arrival minus the moment the visitor sent the message, both clocks in this process.
 //   npx tsx bench/console-delivery.ts [--quick]   (also part of npm run bench)
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { startChild } from './lib/child.js';
 import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, figure, newResult } from './lib/results.js';
+import { nextFrame, openSocket } from './lib/sockets.js';
 import { quantile } from './lib/stats.js';
 import { demoToken } from './lib/visitors.js';
 
 const CONVERSATIONS = 200;
 const RATE_PER_S = 200;
-
-async function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return ws;
-}
-
-function next(
-  ws: WebSocket,
-  match: (f: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const on = (d: WebSocket.RawData) => {
-      const f = JSON.parse(String(d)) as Record<string, unknown>;
-      if (!match(f)) return;
-      ws.off('message', on);
-      resolve(f);
-    };
-    ws.on('message', on);
-  });
-}
 
 /** One run: 200 conversations owned by Sam, visitor messages at a steady rate; latencies in ms. */
 async function oneRun(messages: number): Promise<{ latencies: number[]; lost: number }> {
@@ -49,7 +26,7 @@ async function oneRun(messages: number): Promise<{ latencies: number[]; lost: nu
     });
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const { csrf } = (await res.json()) as { csrf: string };
-    const consoleWs = await open(`${server.url.replace('http', 'ws')}/console/ws`, {
+    const consoleWs = await openSocket(`${server.url.replace('http', 'ws')}/console/ws`, {
       cookie,
       origin: server.url,
     });
@@ -64,13 +41,13 @@ async function oneRun(messages: number): Promise<{ latencies: number[]; lost: nu
 
     const visitors: WebSocket[] = [];
     for (let i = 0; i < CONVERSATIONS; i++) {
-      const ws = await open(`${server.url.replace('http', 'ws')}/ws?site=demo`);
+      const ws = await openSocket(`${server.url.replace('http', 'ws')}/ws?site=demo`);
       const token = await demoToken(server.dataDir ?? '', `bench_${i}`, `Visitor ${i}`);
-      const welcome = next(ws, (f) => f.type === 'welcome');
+      const welcome = nextFrame(ws, (f) => f.type === 'welcome');
       ws.send(JSON.stringify({ type: 'hello', v: 1, site: 'demo', token }));
       const { conversationId } = (await welcome) as { conversationId: string };
       // Each conversation needs a first message to be listed, then Sam takes it over.
-      const acked = next(ws, (f) => f.type === 'ack');
+      const acked = nextFrame(ws, (f) => f.type === 'ack');
       ws.send(JSON.stringify({ type: 'message', clientId: `warm_${i}_000`, text: 'hello' }));
       await acked;
       const took = await fetch(`${server.url}/console/api/conversations/${conversationId}/take-over`, {

@@ -4,12 +4,12 @@
 // sustains. A throwaway cluster is started from the machine's PostgreSQL binaries.
 //   npx tsx bench/nodes.ts [--quick]   (also part of npm run bench)
 import pg from 'pg';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { findPostgresBinDir, startPostgresCluster } from '../test/helpers/postgres-cluster.js';
 import { type ServerChild, startChild } from './lib/child.js';
 import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, figure, newResult } from './lib/results.js';
-import { closedLoop, type LoopSocket, openMany } from './lib/sockets.js';
+import { closedLoop, type LoopSocket, nextFrame, openMany, openSocket } from './lib/sockets.js';
 import { quantile } from './lib/stats.js';
 import { assistantAnswer, messageFrame, openVisitor } from './lib/visitors.js';
 
@@ -19,30 +19,6 @@ const RATE_PER_S = 20;
 const QUESTION = "What's the status of ticket T-1001?";
 /** Pointers a visitor turn sends: the visitor's message, the reply, the turn lease's release. */
 const NOTIFIES_PER_TURN = 3;
-
-async function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return ws;
-}
-
-function next(
-  ws: WebSocket,
-  match: (f: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    const on = (d: WebSocket.RawData) => {
-      const f = JSON.parse(String(d)) as Record<string, unknown>;
-      if (!match(f)) return;
-      ws.off('message', on);
-      resolve(f);
-    };
-    ws.on('message', on);
-  });
-}
 
 /** Alice's visitor token, as the demo page on a node mints it (the site secret is in the database). */
 async function aliceToken(node: ServerChild): Promise<string> {
@@ -72,7 +48,7 @@ async function delivery(a: ServerChild, b: ServerChild, messages: number) {
   const token = await aliceToken(a);
   const sam = await signIn(a);
   const consoleAt = async (node: ServerChild) => {
-    const ws = await open(`${node.url.replace('http', 'ws')}/console/ws`, {
+    const ws = await openSocket(`${node.url.replace('http', 'ws')}/console/ws`, {
       cookie: sam.cookie,
       origin: node.url,
     });
@@ -87,11 +63,11 @@ async function delivery(a: ServerChild, b: ServerChild, messages: number) {
   const cross = await consoleAt(b);
   const visitors: WebSocket[] = [];
   for (let i = 0; i < CONVERSATIONS; i++) {
-    const ws = await open(`${a.url.replace('http', 'ws')}/ws?site=demo`);
-    const welcome = next(ws, (f) => f.type === 'welcome');
+    const ws = await openSocket(`${a.url.replace('http', 'ws')}/ws?site=demo`);
+    const welcome = nextFrame(ws, (f) => f.type === 'welcome');
     ws.send(JSON.stringify({ type: 'hello', v: 1, site: 'demo', token }));
     const { conversationId } = (await welcome) as { conversationId: string };
-    const acked = next(ws, (f) => f.type === 'ack');
+    const acked = nextFrame(ws, (f) => f.type === 'ack');
     ws.send(JSON.stringify({ type: 'message', clientId: `warm_${i}_000`, text: 'hello' }));
     await acked;
     const took = await fetch(`${a.url}/console/api/conversations/${conversationId}/take-over`, {

@@ -144,3 +144,29 @@ export async function closedLoop<C>(
     latenciesMs,
   };
 }
+
+/** Opens a plain WebSocket (a console, or a visitor driven frame by frame). */
+export async function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+/** The next inbound JSON frame that `match` accepts. */
+export function nextFrame(
+  ws: WebSocket,
+  match: (f: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const on = (d: WebSocket.RawData) => {
+      const f = JSON.parse(String(d)) as Record<string, unknown>;
+      if (!match(f)) return;
+      ws.off('message', on);
+      resolve(f);
+    };
+    ws.on('message', on);
+  });
+}
