@@ -45,6 +45,14 @@ const UNHELPFUL = new Set<string>([LOOP_REPLIES.cap, ...allStrings().map((s) => 
  */
 export class Handoff implements TurnGuard {
   readonly #running = new Map<string, Set<() => void>>();
+  /**
+   * What `beforeTurn` read of a conversation whose turn is running: the failure streak (so a helpful
+   * turn writes it only when it changes) and whether the first model step may rely on that read.
+   * Turns of one conversation run one at a time across nodes (server/gateway/turn-order.ts), and
+   * only turns raise `failures` (every other change sets it to 0), so the streak read at the start
+   * still holds at the end of the turn.
+   */
+  readonly #turns = new Map<string, { failures: number; firstStepChecked: boolean }>();
 
   constructor(private readonly deps: HandoffDeps) {}
 
@@ -73,7 +81,12 @@ export class Handoff implements TurnGuard {
     const guarded: Model = {
       name: model.name,
       async *step(req, signal) {
-        if (!(await self.canBotAnswer(conversationId))) {
+        // The first step follows beforeTurn's read of the owner at once, so it relies on it. Every
+        // later step (after a tool call) reads the owner fresh: an operator who took the conversation
+        // on another node is known here only from the database (docs/architecture.md §10).
+        const turn = self.#turns.get(conversationId);
+        if (turn?.firstStepChecked) turn.firstStepChecked = false;
+        else if (!(await self.canBotAnswer(conversationId))) {
           self.silence(conversationId);
           throw new Error('a person owns this conversation');
         }
@@ -84,6 +97,7 @@ export class Handoff implements TurnGuard {
   }
 
   async beforeTurn(conversationId: string, visitorText: string): Promise<boolean> {
+    this.#turns.delete(conversationId);
     let c = await this.deps.ownership.get(conversationId);
     if (!c) return true;
     if (c.status === 'resolved' && (await this.deps.ownership.reopen(conversationId))) {
@@ -96,6 +110,8 @@ export class Handoff implements TurnGuard {
       await this.request(conversationId, 'visitor_asked');
       return !this.available(c.siteId);
     }
+    // The bot owns it: the first model step need not read again (see guardModel).
+    this.#turns.set(conversationId, { failures: c.failures, firstStepChecked: true });
     return true;
   }
 
@@ -107,6 +123,7 @@ export class Handoff implements TurnGuard {
     }
     set.add(silence);
     return () => {
+      this.#turns.delete(conversationId);
       set.delete(silence);
       if (set.size === 0) this.#running.delete(conversationId);
     };
@@ -121,6 +138,8 @@ export class Handoff implements TurnGuard {
     conversationId: string,
     outcome: { reply: string; toolErrors: number } | { failed: string },
   ): Promise<void> {
+    const turn = this.#turns.get(conversationId);
+    this.#turns.delete(conversationId);
     if ('failed' in outcome) {
       if (outcome.failed === 'model_unavailable') await this.request(conversationId, 'model_outage');
       return;
@@ -129,6 +148,8 @@ export class Handoff implements TurnGuard {
     // A tool error alone is not a failure to help ("no such ticket" is an answer); a CRM outage
     // shows as the loop's "couldn't finish" reply once its tool errors reach the cap.
     const unhelpful = UNHELPFUL.has(outcome.reply);
+    // A helpful turn after helpful turns changes nothing: no write (the common turn).
+    if (!unhelpful && turn?.failures === 0) return;
     const streak = await this.deps.ownership.countFailure(conversationId, unhelpful);
     if (streak >= 2) await this.request(conversationId, 'agent_failed');
   }

@@ -14,6 +14,8 @@ export interface OwnedConversation {
   reason: string | null;
   updatedAt: string;
   lastSeq: number;
+  /** Consecutive unhelpful bot turns (docs/architecture.md §10). */
+  failures: number;
 }
 
 /** Outcome of a take-over: won, or who has it (C4). */
@@ -30,6 +32,7 @@ const COLUMNS = [
   'handoff_reason',
   'updated_at',
   'last_seq',
+  'failures',
 ] as const;
 
 type Row = {
@@ -43,6 +46,7 @@ type Row = {
   handoff_reason: string | null | undefined;
   updated_at: string;
   last_seq: number;
+  failures: number | undefined;
 };
 
 function toOwned(r: Row): OwnedConversation {
@@ -57,6 +61,7 @@ function toOwned(r: Row): OwnedConversation {
     reason: r.handoff_reason ?? null,
     updatedAt: r.updated_at,
     lastSeq: r.last_seq,
+    failures: Number(r.failures ?? 0),
   };
 }
 
@@ -74,6 +79,37 @@ export class OwnershipStore {
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? toOwned(row as Row) : null;
+  }
+
+  /**
+   * The conversation with the names its console summary shows (the customer's, the owning
+   * operator's), in one statement: announced after every visitor message.
+   */
+  async getNamed(id: string): Promise<{
+    conversation: OwnedConversation;
+    customerName: string | null;
+    operatorName: string | null;
+  } | null> {
+    const row = await this.db
+      .selectFrom('conversations as c')
+      .leftJoin('customers as cu', (j) =>
+        // A guest (anon:…) has no customer record, whatever ids the CRM uses.
+        j
+          .onRef('cu.id', '=', 'c.subject')
+          .onRef('cu.site_id', '=', 'c.site_id')
+          .on('c.subject', 'not like', 'anon:%'),
+      )
+      .leftJoin('operators as o', 'o.id', 'c.operator_id')
+      .select(COLUMNS.map((k) => `c.${k}` as const))
+      .select(['cu.name as customer_name', 'o.name as operator_name'])
+      .where('c.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      conversation: toOwned(row as unknown as Row),
+      customerName: row.customer_name ?? null,
+      operatorName: row.operator_name ?? null,
+    };
   }
 
   /** Open conversations of these sites that a person has been asked for or holds, plus recent ones. */

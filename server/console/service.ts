@@ -32,6 +32,25 @@ export function noteView(n: ConversationNotesTable): NoteView {
   return { id: n.id, kind: n.kind, author: n.author, text: n.text, at: n.created_at };
 }
 
+function summaryOf(
+  c: OwnedConversation,
+  customerName: string | null,
+  operatorName: string | null,
+): ConversationSummary {
+  return {
+    id: c.id,
+    siteId: c.siteId,
+    customer: customerName ?? (c.subject.startsWith('anon:') ? `Guest ${c.id.slice(-4)}` : c.subject),
+    owner: c.owner,
+    operatorName,
+    operatorId: c.operatorId,
+    status: c.status,
+    queuedAt: c.queuedAt,
+    reason: c.reason,
+    updatedAt: c.updatedAt,
+  };
+}
+
 /** What operators do to conversations, each step audited with the operator as actor. */
 export class ConsoleService {
   constructor(private readonly d: ConsoleServiceDeps) {}
@@ -49,18 +68,7 @@ export class ConsoleService {
         : this.d.db.selectFrom('customers').select('name').where('id', '=', c.subject).executeTakeFirst(),
       c.operatorId ? this.d.operators.get(c.operatorId) : Promise.resolve(null),
     ]);
-    return {
-      id: c.id,
-      siteId: c.siteId,
-      customer: customer?.name ?? (c.subject.startsWith('anon:') ? `Guest ${c.id.slice(-4)}` : c.subject),
-      owner: c.owner,
-      operatorName: operator?.name ?? null,
-      operatorId: c.operatorId,
-      status: c.status,
-      queuedAt: c.queuedAt,
-      reason: c.reason,
-      updatedAt: c.updatedAt,
-    };
+    return summaryOf(c, customer?.name ?? null, operator?.name ?? null);
   }
 
   async list(op: Operator): Promise<ConversationSummary[]> {
@@ -96,9 +104,11 @@ export class ConsoleService {
 
   /** Publishes a conversation's state to its site's consoles. */
   async announce(id: string, event?: 'queued' | 'visitor_message'): Promise<void> {
-    const c = await this.d.ownership.get(id);
-    if (!c) return;
-    const conversation = await this.summary(c);
+    // One statement for the row and both names: this runs after every visitor message.
+    const named = await this.d.ownership.getNamed(id);
+    if (!named) return;
+    const c = named.conversation;
+    const conversation = summaryOf(c, named.customerName, named.operatorName);
     this.d.consoles.publish(c.siteId, { type: 'conversation', conversation, ...(event ? { event } : {}) });
   }
 

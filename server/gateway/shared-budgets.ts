@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Model } from '../agent/model.js';
 import type { Limits } from '../config.js';
 import type { Database } from '../store/schema.js';
@@ -55,24 +55,32 @@ export class SharedBudgets implements Budgets {
     return Number(row.used);
   }
 
-  async #used(key: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('visitor_budgets')
-      .select(['used', 'minute'])
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row && row.minute === minuteOf(this.now()) ? Number(row.used) : 0;
-  }
-
   #retryAfterMs(): number {
     const t = this.now();
     return 60_000 - (t % 60_000);
   }
 
+  /**
+   * One statement per message: the message is counted only while the visitor's model calls of this
+   * minute are under budget (a visitor out of model calls is told so, and the refused message is not
+   * counted), then the message budget is checked against the new count.
+   */
   async admitMessage(key: string): Promise<Admission> {
-    if ((await this.#used(`${key}:c`)) >= this.limits.modelCallsPerMinute)
-      return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
-    if ((await this.#use(`${key}:m`, 1)) > this.limits.messagesPerMinute)
+    const minute = minuteOf(this.now());
+    const { rows } = await sql<{ used: number | string }>`
+      WITH calls AS (
+        SELECT used FROM visitor_budgets WHERE key = ${`${key}:c`} AND minute = ${minute}
+      )
+      INSERT INTO visitor_budgets (key, minute, used)
+      SELECT ${`${key}:m`}, ${minute}, 1
+      WHERE COALESCE((SELECT used FROM calls), 0) < ${this.limits.modelCallsPerMinute}
+      ON CONFLICT (key) DO UPDATE SET
+        used = CASE WHEN visitor_budgets.minute = excluded.minute THEN visitor_budgets.used + 1 ELSE 1 END,
+        minute = excluded.minute
+      RETURNING used`.execute(this.db);
+    const row = rows[0];
+    if (!row) return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
+    if (Number(row.used) > this.limits.messagesPerMinute)
       return { ok: false, code: 'rate_limited', retryAfterMs: this.#retryAfterMs() };
     return { ok: true };
   }

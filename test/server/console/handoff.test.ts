@@ -137,4 +137,30 @@ describe('handoff to a person', () => {
     expect((await owner(id)).owner).toBe('queue');
     alice.close();
   });
+
+  it('hands over after two unhelpful replies in a row; a helpful reply between them starts the count again', async () => {
+    const visitor = await signIn(server, `cus_streak_${Date.now()}`);
+    const id = (visitor.frames.find((f) => f.type === 'welcome') as { conversationId: string })
+      .conversationId;
+    const failures = async () =>
+      (
+        await db()
+          .selectFrom('conversations')
+          .select('failures')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).failures;
+    expect((await ask(visitor, 'tell me a joke about penguins')).text).toMatch(/can't help with that/);
+    // The count is written after the reply frame: wait for it.
+    await until(async () => (await failures()) === 1);
+    // A helpful turn after an unhelpful one writes the reset (it is skipped only when nothing changes).
+    await ask(visitor, "What's the status of ticket T-1001?");
+    await until(async () => (await failures()) === 0);
+    await ask(visitor, 'tell me a joke about penguins');
+    await until(async () => (await failures()) === 1);
+    expect((await owner(id)).owner).toBe('bot');
+    await ask(visitor, 'tell me a joke about penguins');
+    await until(async () => ((await owner(id)).owner === 'queue' ? true : undefined));
+    visitor.close();
+  });
 });
