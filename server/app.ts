@@ -31,6 +31,7 @@ import { mcpRoutes } from './mcp/http.js';
 import { InProcessTransport } from './mcp/in-process.js';
 import { mcpRouteOptions } from './mcp/setup.js';
 import { Metrics } from './metrics.js';
+import { PendingAuthorizations } from './oauth/pending.js';
 import { oauthRoutes } from './oauth/plugin.js';
 import { OAuthStore } from './oauth/store.js';
 import { projectRoot } from './paths.js';
@@ -233,6 +234,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Deputy as the OAuth 2.1 authorization server of operators' MCP clients (docs/staff-mcp.md).
   await app.register(oauthRoutes, {
     store: new OAuthStore(deps.store.db),
+    pending: new PendingAuthorizations(deps.store.db),
     operators: people.operators,
     limiter: people.limiter,
     signingKey: deps.signingKey,

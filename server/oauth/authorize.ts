@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sameOrigin } from '../console/auth.js';
 import type { OperatorStore } from '../console/operators.js';
@@ -8,22 +7,14 @@ import { maskEmail } from '../mask.js';
 import { type AuthorizationRequest, checkAuthorizeRequest, redirectWith } from './authorize-request.js';
 import { OAUTH_ERRORS } from './errors.js';
 import { consentPage, errorPage, signInPage } from './pages.js';
+import type { Pending, PendingAuthorizations } from './pending.js';
 import { grantedScopes } from './scopes.js';
 import type { OAuthStore } from './store.js';
 
-/** A sign-in and consent must be finished within this time. */
-const PENDING_TTL_MS = 10 * 60_000;
-const MAX_PENDING = 10_000;
-
-interface Pending {
-  request: AuthorizationRequest;
-  expiresAt: number;
-  /** Set once the operator has signed in; only then can the request be allowed. */
-  operatorId?: string;
-}
-
 export interface AuthorizeOptions {
   store: OAuthStore;
+  /** Requests between the first page and the consent, in the database: any node answers a form. */
+  pending: PendingAuthorizations;
   operators: OperatorStore;
   limiter: SignInLimiter;
   issuer: () => string;
@@ -32,26 +23,13 @@ export interface AuthorizeOptions {
 
 /**
  * `GET /oauth/authorize` and its two forms (docs/staff-mcp.md): the request is checked, kept
- * server-side under a random id while the operator signs in and consents, then answered by a
+ * in the database under a random id (pending.ts) while the operator signs in and consents, then answered by a
  * redirect carrying a code, or `access_denied`. The pending id is spent at each step, so a form
  * posted twice does nothing.
  */
 export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptions): Promise<void> {
-  const pending = new Map<string, Pending>();
-  const keep = (p: Pending): string => {
-    const now = Date.now();
-    if (pending.size >= MAX_PENDING) for (const [k, v] of pending) if (v.expiresAt <= now) pending.delete(k);
-    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value as string);
-    const id = randomBytes(24).toString('base64url');
-    pending.set(id, p);
-    return id;
-  };
-  const take = (id: unknown): Pending | null => {
-    if (typeof id !== 'string') return null;
-    const p = pending.get(id);
-    pending.delete(id);
-    return p && p.expiresAt > Date.now() ? p : null;
-  };
+  const keep = (p: Pending) => opts.pending.keep(p);
+  const take = (id: unknown) => opts.pending.take(id);
   const expired = (reply: FastifyReply) =>
     errorPage(reply, 400, 'invalid_request', 'this sign-in page has expired or was already used');
 
@@ -73,14 +51,14 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
         303,
       );
     }
-    const id = keep({ request: check.request, expiresAt: Date.now() + PENDING_TTL_MS });
+    const id = await keep({ request: check.request });
     return signInPage(reply, { request: id, clientName: check.request.client.name });
   });
 
   app.post('/oauth/authorize/sign-in', async (req, reply) => {
     if (!sameOrigin(req)) return errorPage(reply, 403, 'invalid_request', 'cross-origin form post');
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const p = take(body.request);
+    const p = await take(body.request);
     if (!p) return expired(reply);
     const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 256) : '';
@@ -94,7 +72,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
         result.reason === 'rate_limited'
           ? `Too many attempts. Try again in ${Math.ceil(result.waitMs / 1000)} seconds.`
           : 'Wrong email or password.';
-      return signInPage(reply, { request: keep(p), clientName: p.request.client.name, error, email });
+      return signInPage(reply, { request: await keep(p), clientName: p.request.client.name, error, email });
     }
     const operator = await opts.operators.get(result.operatorId);
     const scopes = operator ? grantedScopes(p.request.scope, operator.role) : null;
@@ -106,7 +84,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
         'no requested scope is allowed for your role',
         opts.issuer(),
       );
-    const id = keep({ ...p, operatorId: operator.id });
+    const id = await keep({ ...p, operatorId: operator.id });
     return consentPage(reply, {
       request: id,
       clientName: p.request.client.name,
@@ -121,7 +99,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
   app.post('/oauth/authorize/consent', async (req: FastifyRequest, reply) => {
     if (!sameOrigin(req)) return errorPage(reply, 403, 'invalid_request', 'cross-origin form post');
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const p = take(body.request);
+    const p = await take(body.request);
     if (!p?.operatorId) return expired(reply);
     const { request } = p;
     if (body.decision !== 'allow')

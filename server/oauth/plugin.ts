@@ -6,6 +6,7 @@ import type { SignInLimiter } from '../console/signin-limit.js';
 import { authorizeRoutes } from './authorize.js';
 import { oauthError } from './errors.js';
 import { metadataRoute } from './metadata.js';
+import type { PendingAuthorizations } from './pending.js';
 import { registrationRoute } from './registration.js';
 import { revokeRoute } from './revoke.js';
 import type { OAuthStore } from './store.js';
@@ -13,6 +14,7 @@ import { tokenRoute } from './token.js';
 
 export interface OAuthOptions {
   store: OAuthStore;
+  pending: PendingAuthorizations;
   operators: OperatorStore;
   limiter: SignInLimiter;
   signingKey: SigningKey;

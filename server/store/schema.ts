@@ -23,6 +23,7 @@ export interface Database {
   oauth_grants: OAuthGrantsTable;
   oauth_codes: OAuthCodesTable;
   oauth_refresh_tokens: OAuthRefreshTokensTable;
+  oauth_pending: OAuthPendingTable;
 }
 
 export interface CustomersTable {
@@ -284,4 +285,13 @@ export interface OAuthRefreshTokensTable {
   created_at: string;
   /** Set when rotated: presented again, the whole grant is revoked. */
   used_at: string | null;
+}
+
+/** An authorization request waiting for sign-in and consent; spent by the step that reads it. */
+export interface OAuthPendingTable {
+  id: string;
+  /** JSON of the checked request. */
+  request: string;
+  operator_id: string | null;
+  expires_at: string;
 }

@@ -2,12 +2,14 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PendingAuthorizations } from '../../../server/oauth/pending.js';
 import { OAuthStore } from '../../../server/oauth/store.js';
 import * as m0008 from '../../../server/store/migrations/0008-oauth.js';
+import * as m0009 from '../../../server/store/migrations/0009-oauth-pending.js';
 import type { Database as Schema } from '../../../server/store/schema.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
 
-/** 0008 alters ticket_comments; everything else it needs it creates itself. */
+/** 0008 alters ticket_comments (0009 adds the sign-ins in progress); everything else it needs it creates itself. */
 async function migrate(db: Kysely<Schema>): Promise<void> {
   await db.schema
     .createTable('ticket_comments')
@@ -15,6 +17,7 @@ async function migrate(db: Kysely<Schema>): Promise<void> {
     .addColumn('body', 'text')
     .execute();
   await m0008.up(db as unknown as Kysely<unknown>);
+  await m0009.up(db as unknown as Kysely<unknown>);
 }
 
 const GRANT = {
@@ -75,6 +78,35 @@ function storeSuite(open: () => Promise<{ db: Kysely<Schema>; close(): Promise<v
     expect(await store.client(client.id)).toBeNull();
     expect(await store.liveGrant(grantId)).toBeNull();
     expect(await store.revokeClient(client.id)).toBe(false);
+  });
+  it('keeps a sign-in in progress for any node, spent once even when two posts race', async () => {
+    const client = await store.addClient('Pending test', ['http://127.0.0.1/cb']);
+    const request = {
+      client,
+      redirectUri: 'http://127.0.0.1/cb',
+      state: 's1',
+      codeChallenge: 'c'.repeat(43),
+      scope: undefined,
+      resource: 'http://127.0.0.1/mcp',
+    };
+    // Two instances over one database stand for two nodes.
+    const shown = new PendingAuthorizations(db);
+    const other = new PendingAuthorizations(db);
+    const id = await shown.keep({ request, operatorId: 'op_1' });
+    const [a, b] = await Promise.all([other.take(id), shown.take(id)]);
+    const won = [a, b].filter((p) => p !== null);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toEqual({ request: JSON.parse(JSON.stringify(request)), operatorId: 'op_1' });
+    expect(await other.take(id)).toBeNull();
+    for (const bad of [undefined, 42, '', 'x'.repeat(65), 'unknown'])
+      expect(await other.take(bad)).toBeNull();
+    // An expired one is refused and swept by the next keep.
+    const late = await shown.keep({ request });
+    await db.updateTable('oauth_pending').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
+    await shown.keep({ request });
+    expect(await other.take(late)).toBeNull();
+    const rows = await db.selectFrom('oauth_pending').select('id').execute();
+    expect(rows).toHaveLength(1);
   });
 }
 
