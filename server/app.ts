@@ -12,6 +12,7 @@ import type { SigningKey } from './auth/keys.js';
 import { McpTokenMinter } from './auth/mcp-token.js';
 import type { Config } from './config.js';
 import { buildConsole, consoleRoutes } from './console/plugin.js';
+import { PresenceBoard } from './console/presence-board.js';
 import { TappedHub } from './console/tapped-hub.js';
 import { CrmMetrics } from './crm/http/metrics.js';
 import { buildCrmRegistry } from './crm/registry.js';
@@ -207,16 +208,32 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     control,
   });
 
+  // Operators online on any node count for handoff (docs/scaling.md, "Operator presence").
+  const presence = databaseUrl
+    ? new PresenceBoard({
+        db: deps.store.db,
+        nodeId,
+        local: () => people.consoles.members(),
+        changed: (site) =>
+          people.consoles.publish(site, { type: 'presence', online: people.consoles.online(site) }),
+        announce: (site) => hub.live?.publish({ k: 'p', t: site }),
+        log: app.log,
+      })
+    : undefined;
+  people.consoles.cluster = presence;
+  presence?.start();
   const live = await startLive({
     db: deps.store.db,
     databaseUrl,
     hub,
     conversations,
     consoleSites: () => people.consoles.sites(),
+    presence: () => presence?.poke(),
     log: app.log,
   });
   app.addHook('onClose', async () => {
     if (budgets instanceof SharedBudgets) budgets.close();
+    await presence?.close();
     await live.delivery.close();
   });
 

@@ -16,6 +16,8 @@ export interface ConsoleClient {
  */
 export class ConsoleHub {
   readonly #bySite = new Map<string, Set<ConsoleClient>>();
+  /** With several nodes: the operators online on every node (presence-board.ts). */
+  cluster: { online(siteId: string): number; poke(local: boolean): void } | undefined;
 
   join(client: ConsoleClient): () => void {
     const site = client.operator.siteId;
@@ -25,18 +27,31 @@ export class ConsoleHub {
       this.#bySite.set(site, set);
     }
     set.add(client);
+    this.cluster?.poke(true);
     this.publish(site, { type: 'presence', online: this.online(site) });
     return () => {
       set.delete(client);
       if (set.size === 0) this.#bySite.delete(site);
+      this.cluster?.poke(true);
       this.publish(site, { type: 'presence', online: this.online(site) });
       if (client.viewing) this.#viewersChanged(site, client.viewing);
     };
   }
 
-  /** Distinct operators of the site with a console open. */
+  /**
+   * Distinct operators of the site with a console open: on this node, exactly; with several nodes,
+   * at least as many as the last presence sync counted on all of them.
+   */
   online(siteId: string): number {
-    return new Set([...(this.#bySite.get(siteId) ?? [])].map((c) => c.operator.id)).size;
+    const here = new Set([...(this.#bySite.get(siteId) ?? [])].map((c) => c.operator.id)).size;
+    return Math.max(here, this.cluster?.online(siteId) ?? 0);
+  }
+
+  /** The operators with a console open on this node, once each. */
+  members(): { siteId: string; operatorId: string }[] {
+    const out = new Map<string, string>();
+    for (const [siteId, set] of this.#bySite) for (const c of set) out.set(c.operator.id, siteId);
+    return [...out].map(([operatorId, siteId]) => ({ operatorId, siteId }));
   }
 
   /** Sites with a console open on this node (the live delivery reads their conversations). */

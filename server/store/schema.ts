@@ -24,6 +24,7 @@ export interface Database {
   oauth_codes: OAuthCodesTable;
   oauth_refresh_tokens: OAuthRefreshTokensTable;
   oauth_pending: OAuthPendingTable;
+  operator_presence: OperatorPresenceTable;
 }
 
 export interface CustomersTable {
@@ -294,4 +295,12 @@ export interface OAuthPendingTable {
   request: string;
   operator_id: string | null;
   expires_at: string;
+}
+
+/** An operator with a console open on a node, refreshed every few seconds (docs/scaling.md). */
+export interface OperatorPresenceTable {
+  node: string;
+  operator_id: string;
+  site_id: string;
+  seen_at: string;
 }

@@ -8,6 +8,7 @@ import * as m0006 from './0006-shared-state.js';
 import * as m0007 from './0007-nodes.js';
 import * as m0008 from './0008-oauth.js';
 import * as m0009 from './0009-oauth-pending.js';
+import * as m0010 from './0010-presence.js';
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-nodes': m0007,
   '0008-oauth': m0008,
   '0009-oauth-pending': m0009,
+  '0010-presence': m0010,
 };
