@@ -27,6 +27,22 @@ export function rows<T>(server: TestServer, sqlText: string, ...params: unknown[
     .all(...params) as T[];
 }
 
+/**
+ * SHA-256 over every row of the CRM tables, read through Kysely so it works on either store kind
+ * (helpers/stores.ts); rows are ordered by key, and the hash is only compared within one store.
+ */
+export async function crmHash(server: TestServer): Promise<string> {
+  const db = server.app.deputy.store.db;
+  const hash = createHash('sha256');
+  const tables = {
+    customers: await db.selectFrom('customers').selectAll().orderBy('site_id').orderBy('id').execute(),
+    tickets: await db.selectFrom('tickets').selectAll().orderBy('site_id').orderBy('id').execute(),
+    ticket_comments: await db.selectFrom('ticket_comments').selectAll().orderBy('id').execute(),
+  };
+  for (const table of CRM_TABLES) hash.update(`${table}:${JSON.stringify(tables[table])}\n`);
+  return hash.digest('hex');
+}
+
 let nextId = 1;
 
 /** A raw JSON-RPC tools/call over HTTP (no SDK client), so any argument shape can be sent. */
