@@ -8,17 +8,25 @@ import { inject } from 'vitest';
  * `POSTGRES_SKIP_REASON`, except under CI=true, where `.ci/run` installs it and a missing
  * PostgreSQL fails instead.
  */
-const cluster = inject('postgres');
+/** The cluster; undefined outside a vitest run (a benchmark that reuses a test harness). */
+function injected(): ReturnType<typeof inject<'postgres'>> | undefined {
+  try {
+    return inject('postgres');
+  } catch {
+    return undefined;
+  }
+}
+const cluster = injected();
 
-export const postgresAvailable = cluster !== null;
+export const postgresAvailable = cluster != null;
 
 export const POSTGRES_SKIP_REASON =
   'PostgreSQL is not installed (Debian: apt-get install postgresql); its tests are skipped';
 
-if (!postgresAvailable && process.env.CI === 'true') {
+if (cluster === null && process.env.CI === 'true') {
   throw new Error(`CI=true but ${POSTGRES_SKIP_REASON}`);
 }
-if (!postgresAvailable) console.warn(POSTGRES_SKIP_REASON);
+if (cluster === null) console.warn(POSTGRES_SKIP_REASON);
 
 export function postgresAdminUrl(): string {
   if (!cluster) throw new Error(POSTGRES_SKIP_REASON);
