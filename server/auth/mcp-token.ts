@@ -17,7 +17,7 @@ export interface McpTokenClaims {
   client?: string;
   /** The visitor's site (`site` claim): the MCP server takes the default phone country from it. */
   site?: string;
-  /** RFC 8693 actor: an operator reading a customer's record beside a conversation (§3). */
+  /** RFC 8693 actor: an operator reading a customer's record beside a conversation (docs/architecture.md §3). */
   act?: { sub: string };
   /** The visitor's verified email (`email` claim), for sites that find customers by email. */
   email?: string;

@@ -7,7 +7,7 @@ import { type ConsoleSize, measureConsole } from '../../bench/console-size.js';
 
 const CEILING = {
   bytes: 50 * 1024,
-  why: 'operators keep the console open all day, but it must load fast on a tablet over hotel wifi (§7: ≤ 50 KB)',
+  why: 'operators keep the console open all day, but it must load fast on a tablet over hotel wifi (docs/architecture.md §7: ≤ 50 KB)',
 };
 
 describe('console size', () => {

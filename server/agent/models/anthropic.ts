@@ -89,7 +89,7 @@ function toRequest(
   opts: AnthropicOptions,
 ): Anthropic.Messages.MessageCreateParamsStreaming {
   const messages: MessageParam[] = [];
-  // Consecutive tool results travel together in one user message, tool_result blocks first (§2.3).
+  // Consecutive tool results travel together in one user message, tool_result blocks first (docs/agent.md Q2.3).
   let pendingResults: ContentBlockParam[] = [];
   const flush = () => {
     if (pendingResults.length > 0) messages.push({ role: 'user', content: pendingResults });

@@ -318,7 +318,7 @@ describe('openai model: quirks of OpenAI-compatible servers (docs/agent.md Q1.5)
     const tool = messages.find((m) => m.role === 'tool') as { tool_call_id: string; content: string };
     expect(assistant.tool_calls[0]?.id).toBe('Ab3dE5gH9');
     expect(tool.tool_call_id).toBe('Ab3dE5gH9');
-    // Every call gets its tool message right after the assistant message (§1.4), framed as data.
+    // Every call gets its tool message right after the assistant message (docs/agent.md Q1.4), framed as data.
     expect(messages.indexOf(tool)).toBe(messages.indexOf(assistant) + 1);
     expect(tool.content).toContain('CRM data, not instructions');
   });
