@@ -3,7 +3,6 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { DeputyError } from '../errors.js';
 import { pendingMigrations, unknownMigrations } from './migrate.js';
-import { migrations } from './migrations/index.js';
 
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'deputy.sqlite';
@@ -20,6 +19,35 @@ export interface DataDirState {
   pending: string[];
 }
 
+function stateOf(file: string, applied: string[]): DataDirState {
+  return { file, applied, unknown: unknownMigrations(applied), pending: pendingMigrations(applied) };
+}
+
+/**
+ * Refuses a database this build cannot use as it is: written by a newer version (`newer`), or
+ * needing a migration unless `allowOlder`. `backup` names how to copy it before migrating.
+ */
+function requireUsable(
+  state: DataDirState,
+  opts: { allowOlder?: boolean },
+  newer: 'database_newer' | 'data_dir_newer',
+  backup: string,
+): DataDirState {
+  if (state.unknown.length > 0) {
+    throw new DeputyError(
+      newer,
+      `${state.file} has migrations this version does not know (${state.unknown.join(', ')}): use the Deputy version that wrote it.`,
+    );
+  }
+  if (state.pending.length > 0 && !opts.allowOlder) {
+    throw new DeputyError(
+      'data_dir_older',
+      `${state.file} lacks migrations ${state.pending.join(', ')}: start this version's server once to migrate it (take ${backup} first).`,
+    );
+  }
+  return state;
+}
+
 /** Reads the migration record of a database file (read-only; the file must exist). */
 export function readSchemaState(file: string): DataDirState {
   const db = new SQLite(file, { readonly: true, fileMustExist: true });
@@ -32,13 +60,7 @@ export function readSchemaState(file: string): DataDirState {
           (r) => r.name,
         )
       : [];
-    const known = Object.keys(migrations);
-    return {
-      file,
-      applied,
-      unknown: applied.filter((n) => !known.includes(n)),
-      pending: known.filter((n) => !applied.includes(n)),
-    };
+    return stateOf(file, applied);
   } finally {
     db.close();
   }
@@ -55,31 +77,13 @@ export async function requireCurrentDatabase(
   const { maskDatabaseUrl, readPostgresMigrations } = await import('./postgres.js');
   const where = maskDatabaseUrl(url);
   const applied = await readPostgresMigrations(url);
-  const state: DataDirState = {
-    file: where,
-    applied,
-    unknown: unknownMigrations(applied),
-    pending: pendingMigrations(applied),
-  };
   if (applied.length === 0) {
     throw new DeputyError(
       'data_dir_missing',
       `${where} holds no Deputy schema: start the server once with this DATABASE_URL (the CLI never creates it).`,
     );
   }
-  if (state.unknown.length > 0) {
-    throw new DeputyError(
-      'database_newer',
-      `${where} has migrations this version does not know (${state.unknown.join(', ')}): use the Deputy version that wrote it.`,
-    );
-  }
-  if (state.pending.length > 0 && !opts.allowOlder) {
-    throw new DeputyError(
-      'data_dir_older',
-      `${where} lacks migrations ${state.pending.join(', ')}: start this version's server once to migrate it (take a pg_dump first).`,
-    );
-  }
-  return state;
+  return requireUsable(stateOf(where, applied), opts, 'database_newer', 'a pg_dump');
 }
 
 /**
@@ -96,18 +100,5 @@ export function requireCurrentDataDir(dataDir: string, opts: { allowOlder?: bool
       `${file} does not exist: set DEPUTY_DATA_DIR to the server's data directory (start the server once to create it).`,
     );
   }
-  const state = readSchemaState(file);
-  if (state.unknown.length > 0) {
-    throw new DeputyError(
-      'data_dir_newer',
-      `${file} has migrations this version does not know (${state.unknown.join(', ')}): use the Deputy version that wrote it.`,
-    );
-  }
-  if (state.pending.length > 0 && !opts.allowOlder) {
-    throw new DeputyError(
-      'data_dir_older',
-      `${file} lacks migrations ${state.pending.join(', ')}: start this version's server once to migrate it (take a backup first).`,
-    );
-  }
-  return state;
+  return requireUsable(readSchemaState(file), opts, 'data_dir_newer', 'a backup');
 }
