@@ -1,4 +1,4 @@
-import { CONFIRMATION_META_KEY } from './confirmation.js';
+import { CONFIRMATION_META_KEY, type ConfirmationBinding } from './confirmation.js';
 import { failure, type ToolContext, type ToolOutcome } from './tool.js';
 
 export interface PlannedWrite {
@@ -9,6 +9,14 @@ export interface PlannedWrite {
   change: Record<string, unknown>;
   /** What the visitor is asked, e.g. "Change your phone from •••• 0132 to +44 20 7946 0958?". */
   summary: string;
+}
+
+/** What a confirmation is bound to: this caller, customer, tool and exact change. */
+export function confirmationBinding(
+  caller: Pick<ToolContext['caller'], 'sub' | 'site'>,
+  plan: Pick<PlannedWrite, 'tool' | 'customer' | 'change'>,
+): ConfirmationBinding {
+  return { sub: caller.sub, site: caller.site, customer: plan.customer, tool: plan.tool, change: plan.change };
 }
 
 /**
@@ -23,13 +31,7 @@ export async function confirmedWrite(
   plan: PlannedWrite,
   perform: () => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
-  const binding = {
-    sub: ctx.caller.sub,
-    site: ctx.caller.site,
-    customer: plan.customer,
-    tool: plan.tool,
-    change: plan.change,
-  };
+  const binding = confirmationBinding(ctx.caller, plan);
   const state = ctx.meta?.[CONFIRMATION_META_KEY];
   if (state === undefined) {
     const issued = ctx.confirmations.issue(binding);

@@ -1,4 +1,5 @@
 import { failure, type ToolOutcome } from '../tool.js';
+import { confirmationBinding } from '../write.js';
 import type { StaffContext } from './staff-tool.js';
 
 /**
@@ -14,13 +15,7 @@ export async function staffConfirmed(
   confirmation: string | undefined,
   perform: () => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
-  const binding = {
-    sub: ctx.caller.sub,
-    site: ctx.caller.site,
-    customer: plan.customer,
-    tool: plan.tool,
-    change: plan.change,
-  };
+  const binding = confirmationBinding(ctx.caller, plan);
   if (confirmation === undefined) {
     const issued = ctx.confirmations.issue(binding);
     return failure(
