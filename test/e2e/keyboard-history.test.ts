@@ -82,6 +82,13 @@ describeEngines('keyboard and reload', (run) => {
       (r) => r.join('|') === before.join('|'),
     );
 
+    // Typed keys go to the focused element: wait until the reopened panel has focused the box.
+    await until(
+      page,
+      'focus in the message box',
+      () => focused(page),
+      (f) => f === 'textarea:Message',
+    );
     await page.type('Thanks!');
     await page.press('Enter');
     await until(
