@@ -35,14 +35,26 @@ interface RunFigures {
   generatorCpuPct?: number;
   /** Database statements per completed turn, where the server counts them. */
   dbStatements?: number;
+  /** WebSocket messages the server sent per completed turn (a batch is one message). */
+  wsMessages?: number;
+  /** Protocol frames the server sent per completed turn (each frame of a batch counts). */
+  frames?: number;
 }
+
+/** What the sockets of a run received so far: WebSocket messages and the frames in them. */
+type Received = () => { messages: number; frames: number };
 
 /**
  * Runs `fn` and adds what it cost: the server child's CPU per completed turn, this process's (the
  * load generator's) share of the machine, and the server's database statements per turn.
  */
-async function costed(server: ServerChild, fn: () => Promise<RunFigures>): Promise<RunFigures> {
+async function costed(
+  server: ServerChild,
+  fn: () => Promise<RunFigures>,
+  received?: Received,
+): Promise<RunFigures> {
   const before = await server.usage();
+  const got = received?.();
   const genBefore = process.cpuUsage();
   const wallBefore = performance.now();
   const r = await fn();
@@ -54,8 +66,17 @@ async function costed(server: ServerChild, fn: () => Promise<RunFigures>): Promi
     after.counters.dbStatements !== undefined && before.counters.dbStatements !== undefined
       ? (after.counters.dbStatements - before.counters.dbStatements) / completed
       : undefined;
+  const gotAfter = received?.();
+  const wire =
+    got && gotAfter
+      ? {
+          wsMessages: (gotAfter.messages - got.messages) / completed,
+          frames: (gotAfter.frames - got.frames) / completed,
+        }
+      : {};
   return {
     ...r,
+    ...wire,
     serverCpuUs: (after.cpuMicros - before.cpuMicros) / completed,
     generatorCpuPct: (100 * (gen.user + gen.system)) / (wallMs * 1000 * os.cpus().length),
     ...(statements === undefined ? {} : { dbStatements: statements }),
@@ -82,7 +103,13 @@ async function deputyRuns(
   try {
     const token = await demoToken(server.dataDir ?? '');
     const sockets = await openMany(s.visitors, () => openVisitor(server.url, token));
-    const turn = (socket: LoopSocket) => socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT));
+    const tally = { frames: 0 };
+    const received: Received = () => ({
+      messages: sockets.reduce((n, s) => n + s.received, 0),
+      frames: tally.frames,
+    });
+    const turn = (socket: LoopSocket) =>
+      socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT, tally));
     // Warm-up (not counted): each visitor's first turn connects its MCP client and lists tools
     // (three MCP requests). Visitors arrive 20 at a time: all 200 at once time out (FINDINGS.md).
     for (let i = 0; i < sockets.length; i += 20)
@@ -90,7 +117,11 @@ async function deputyRuns(
     const closed: RunFigures[] = [];
     for (let i = 0; i < runs; i++)
       closed.push(
-        await costed(server, async () => figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn))),
+        await costed(
+          server,
+          async () => figuresOf(await closedLoop(sockets, s.turnsEach, 60_000, turn)),
+          received,
+        ),
       );
     // Latency at a steady load: every visitor asks at a fixed pace, aggregate = half the measured
     // saturation rate capped at the 2,000 turns/s budget; latency counts from the scheduled time.
@@ -172,6 +203,7 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         { visitors: 1000, turnsEach: 3 },
       ];
   const figures: Figure[] = [];
+  const batchNote = process.env.BENCH_BATCH === '0' ? ' (without the batch capability)' : '';
   for (const s of scenarios) {
     const echo = await echoRuns(s, runs);
     const deputy = await deputyRuns(s, runs);
@@ -227,6 +259,18 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         runs: deputy.closed.map((r) => r.generatorCpuPct ?? Number.NaN),
         baseline: echoBase((r) => r.generatorCpuPct ?? Number.NaN, '%'),
       }),
+      figure({
+        id: `turns.${s.visitors}.ws-messages`,
+        what: `WebSocket messages sent per turn, ${n} visitors, saturated${batchNote}`,
+        unit: 'messages',
+        runs: deputy.closed.map((r) => r.wsMessages ?? Number.NaN),
+      }),
+      figure({
+        id: `turns.${s.visitors}.frames`,
+        what: `protocol frames sent per turn, ${n} visitors, saturated`,
+        unit: 'frames',
+        runs: deputy.closed.map((r) => r.frames ?? Number.NaN),
+      }),
       ...(deputy.closed.every((r) => r.dbStatements !== undefined)
         ? [
             figure({
@@ -257,7 +301,7 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
     ...newResult('turns', 'Visitor turns', started),
     figures,
     method: [
-      `Each visitor is an authenticated demo session (Alice) on its own WebSocket; every turn is "${QUESTION}",`,
+      `Each visitor is an authenticated demo session (Alice) on its own WebSocket that announces the batch capability as the widget does (BENCH_BATCH=0: not); every turn is "${QUESTION}",`,
       'one get_ticket_status call through the MCP server (in process, the embedded default: the same token check, per-request server and audit as /mcp), answered by the rules model, and counts only when the',
       'stored answer names the ticket and its status. "Saturated": every visitor asks again as soon as it is',
       `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,

@@ -35,6 +35,12 @@ export const HelloFrame = z.strictObject({
    * another browser, served by any node) instead of starting one. Ignored for anonymous visitors.
    */
   latest: z.literal(true).optional(),
+  /**
+   * The client reads batches: a WebSocket message may then be a JSON array of server frames, the
+   * frames of one server event-loop turn in order (docs/protocol.md, "Batches"). Without it, every
+   * frame is its own message (older widgets and raw clients).
+   */
+  batch: z.literal(true).optional(),
 });
 export type HelloFrame = z.infer<typeof HelloFrame>;
 
@@ -187,6 +193,9 @@ export interface TypingFrame {
   name: string;
   on: boolean;
 }
+
+/** One WebSocket message from the server: a frame, or (to a client that announced `batch`) several. */
+export type ServerMessage = ServerFrame | ServerFrame[];
 
 export type ServerFrame =
   | TypingFrame

@@ -14,15 +14,33 @@ export function demoToken(dataDir: string, sub = 'cus_alice', name = 'Alice Mart
   return signVisitorToken({ secret: demoSecret(dataDir), site: 'demo', audience: 'deputy', sub, name });
 }
 
-/** Opens /ws, says hello with the token and waits for the welcome: an authenticated session. */
-export async function openVisitor(baseUrl: string, token: string): Promise<LoopSocket> {
+/**
+ * Opens /ws, says hello with the token and waits for the welcome: an authenticated session. It
+ * announces `batch` as the widget does (docs/protocol.md), unless `batch: false` (an older client,
+ * or `BENCH_BATCH=0` to measure the path without it).
+ */
+export async function openVisitor(
+  baseUrl: string,
+  token: string,
+  opts: { batch?: boolean } = {},
+): Promise<LoopSocket> {
+  const batch = opts.batch ?? process.env.BENCH_BATCH !== '0';
   const socket = await LoopSocket.open(`${baseUrl.replace(/^http/, 'ws')}/ws?site=demo`);
-  await socket.roundTrip(JSON.stringify({ type: 'hello', v: 1, site: 'demo', token }), (data) => {
-    const frame = JSON.parse(data) as { type: string; code?: string };
-    if (frame.type === 'error') throw new Error(`hello refused: ${frame.code}`);
-    return frame.type === 'welcome';
+  const hello = { type: 'hello', v: 1, site: 'demo', token, ...(batch ? { batch: true } : {}) };
+  await socket.roundTrip(JSON.stringify(hello), (data) => {
+    for (const frame of framesOf(data) as { type: string; code?: string }[]) {
+      if (frame.type === 'error') throw new Error(`hello refused: ${frame.code}`);
+      if (frame.type === 'welcome') return true;
+    }
+    return false;
   });
   return socket;
+}
+
+/** The frames of one WebSocket message: a single frame, or a batch (an array, docs/protocol.md). */
+export function framesOf(data: string): unknown[] {
+  const parsed = JSON.parse(data) as unknown;
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 let counter = 0;
@@ -37,14 +55,21 @@ export function messageFrame(text: string): string {
  * Completes a turn on the stored assistant message; checks it really answered (an error frame or
  * a reply without the ticket's status fails the turn, so a broken path cannot look fast).
  */
-export function assistantAnswer(expect: readonly string[]): (data: string) => boolean {
+export function assistantAnswer(
+  expect: readonly string[],
+  tally?: { frames: number },
+): (data: string) => boolean {
   return (data) => {
-    const frame = JSON.parse(data) as { type: string; role?: string; text?: string; code?: string };
-    if (frame.type === 'error') throw new Error(`error frame: ${frame.code}`);
-    if (frame.type !== 'message' || frame.role !== 'assistant') return false;
-    for (const e of expect) {
-      if (!frame.text?.includes(e)) throw new Error(`unexpected answer: ${frame.text?.slice(0, 120)}`);
+    const frames = framesOf(data) as { type: string; role?: string; text?: string; code?: string }[];
+    if (tally) tally.frames += frames.length;
+    for (const frame of frames) {
+      if (frame.type === 'error') throw new Error(`error frame: ${frame.code}`);
+      if (frame.type !== 'message' || frame.role !== 'assistant') continue;
+      for (const e of expect) {
+        if (!frame.text?.includes(e)) throw new Error(`unexpected answer: ${frame.text?.slice(0, 120)}`);
+      }
+      return true;
     }
-    return true;
+    return false;
   };
 }

@@ -118,6 +118,8 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
           allowedSites: allowedSites.get(req.raw) ?? new Set(),
           reqId: req.id,
           visitorCaps,
+          // The socket the upgrade was made on, which the WebSocket now writes to.
+          raw: req.raw.socket,
         });
       } catch (err) {
         req.log.error({ err }, 'websocket session setup failed');

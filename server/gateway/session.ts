@@ -19,6 +19,7 @@ import type { Conversation, ConversationStore } from '../store/conversations.js'
 import type { Budgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
+import { type Corkable, FrameBatch } from './frame-batch.js';
 import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
 import { sendPaced } from './paced-send.js';
@@ -55,6 +56,8 @@ export interface SessionOrigin {
   reqId?: string;
   /** Per-visitor connection cap (WS9); absent in tests that build a session by hand. */
   visitorCaps?: ConnectionCaps;
+  /** The TCP socket under the WebSocket: several frames of one event-loop turn leave in one write. */
+  raw?: Corkable;
 }
 
 /** The visitor key of budgets and caps: a visitor is a subject within a site. */
@@ -87,6 +90,8 @@ export class Session {
   #held: ServerFrame[] | null = null;
   #log: FastifyBaseLogger;
   readonly #frames: TokenBucket;
+  /** What this event-loop turn sends, sent together when it ends. */
+  readonly #out: FrameBatch;
 
   constructor(
     private readonly socket: WebSocket,
@@ -95,6 +100,7 @@ export class Session {
   ) {
     this.#log = deps.log.child({ reqId: origin.reqId ?? null });
     this.#frames = new TokenBucket(deps.limits.frameBurst, deps.limits.framesPerSecond);
+    this.#out = new FrameBatch(socket, origin.raw);
     this.#helloTimer = setTimeout(() => this.close('hello_timeout'), deps.limits.helloTimeoutMs);
     deps.metrics.connections.inc();
     deps.control.sessions.add(this);
@@ -119,7 +125,7 @@ export class Session {
     }
     // A reader that cannot keep up must not make us buffer without bound: it reconnects and resumes.
     if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) this.#closeSlowReader();
-    else this.socket.send(JSON.stringify(frame));
+    else this.#out.push(JSON.stringify(frame));
   }
 
   error(code: WireErrorCode, extra: Omit<ErrorFrame, 'type' | 'code' | 'message'> = {}): void {
@@ -130,6 +136,7 @@ export class Session {
   close(code: WireErrorCode): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.error(code);
+    this.#out.flush();
     const closeCode = (WIRE_ERRORS[code] as { close?: number }).close ?? 1008;
     this.socket.close(closeCode, code);
   }
@@ -197,6 +204,7 @@ export class Session {
     if (this.#helloSeen) return this.#strike('bad_frame');
     this.#helloSeen = true;
     clearTimeout(this.#helloTimer);
+    this.#out.batch = frame.batch === true;
     this.#locale = frame.locale ?? 'en';
     const site = this.deps.sites.get(frame.site);
     if (!site) return this.close('unknown_site');
@@ -334,6 +342,8 @@ export class Session {
    */
   async #replay(conversationId: string, afterSeq: number): Promise<number | false> {
     const page = 200;
+    // The replay writes to the socket itself (paced): whatever was queued before it goes first.
+    this.#out.flush();
     for (let after = afterSeq; ; ) {
       const rows = await this.deps.conversations.since(conversationId, after, page);
       for (const m of rows) {
@@ -374,6 +384,8 @@ export class Session {
   }
 
   #closeSlowReader(): void {
+    // What was queued before the overflow is handed to the socket, as it was when sent one by one.
+    this.#out.flush();
     this.deps.metrics.connectionsRefused.inc({ reason: 'slow_reader' });
     this.socket.close(WIRE_ERRORS.slow_reader.close, 'slow_reader');
   }

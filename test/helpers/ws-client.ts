@@ -2,22 +2,31 @@ import { WebSocket } from 'ws';
 import type { ServerFrame } from '../../shared/protocol.js';
 import { type SecretSource, visitorToken } from './tokens.js';
 
-/** A real WebSocket client that records every frame and can wait for one. */
+/**
+ * A real WebSocket client that records every frame and can wait for one. A batch (an array, sent
+ * only to a client whose hello announced `batch`, docs/protocol.md) is recorded as its frames, in
+ * order; `messages` keeps what each WebSocket message was, to count and check the batching.
+ */
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
+  /** Each WebSocket message received: a frame, or an array of frames (a batch). */
+  readonly messages: (ServerFrame | ServerFrame[])[] = [];
   closed: { code: number; reason: string } | null = null;
   #waiters: { pred: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
   #closeWaiters: ((c: { code: number; reason: string }) => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
-      this.frames.push(frame);
-      this.#waiters = this.#waiters.filter((w) => {
-        if (!w.pred(frame)) return true;
-        w.resolve(frame);
-        return false;
-      });
+      const message = JSON.parse(String(data)) as ServerFrame | ServerFrame[];
+      this.messages.push(message);
+      for (const frame of Array.isArray(message) ? message : [message]) {
+        this.frames.push(frame);
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.pred(frame)) return true;
+          w.resolve(frame);
+          return false;
+        });
+      }
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: String(reason) };

@@ -294,6 +294,7 @@ describe('API events', () => {
       v: 1,
       site: 'demo',
       locale: 'en',
+      batch: true,
       token: bob,
       latest: true,
     });

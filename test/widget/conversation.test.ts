@@ -84,7 +84,7 @@ describe('handshake', () => {
     // Signed in with nothing stored here: the server continues this visitor's recent conversation
     // from another browser, if there is one (docs/protocol.md, `latest`).
     expect(FakeSocket.last.sent).toEqual([
-      { type: 'hello', v: 1, site: 'demo', locale: 'en', token: ALICE, latest: true },
+      { type: 'hello', v: 1, site: 'demo', locale: 'en', batch: true, token: ALICE, latest: true },
     ]);
   });
 
@@ -449,6 +449,7 @@ describe('identity', () => {
       v: 1,
       site: 'demo',
       locale: 'en',
+      batch: true,
       token: bob,
       latest: true,
     });
@@ -459,6 +460,59 @@ describe('identity', () => {
     const ws = await connected(conv, welcome({ visitor: { name: null, anonymous: true } }));
     ws.receive({ type: 'message', seq: 1, id: 'a1', role: 'assistant', text: 'Hi guest', at });
     expect(localStorage.getItem('deputy:v1:demo:anon')).toContain('Hi guest');
+  });
+});
+
+describe('batches (docs/protocol.md)', () => {
+  const turn = (clientId: string): ServerFrame[] => [
+    { type: 'ack', clientId, seq: 1, id: 'v1', duplicate: false },
+    { type: 'message', seq: 1, id: 'v1', role: 'visitor', text: 'status of T-1001?', at, clientId },
+    {
+      type: 'tool',
+      callId: 'c1',
+      name: 'get_ticket_status',
+      label: 'Looking up ticket T-1001…',
+      status: 'running',
+    },
+    {
+      type: 'tool',
+      callId: 'c1',
+      name: 'get_ticket_status',
+      label: 'Looked up ticket T-1001',
+      status: 'done',
+    },
+    { type: 'reply_start', id: 'a1' },
+    { type: 'delta', id: 'a1', text: 'Ticket T-1001 is open.' },
+    { type: 'message', seq: 2, id: 'a1', role: 'assistant', text: 'Ticket T-1001 is open.', at },
+  ];
+
+  /** A tool-using turn delivered one frame per message, or as the server batches it. */
+  async function shownAfter(batched: boolean) {
+    localStorage.clear();
+    const { conv, events, texts } = setup();
+    const ws = await connected(conv);
+    conv.send('status of T-1001?');
+    const frames = turn(ws.sentOfType('message')[0]?.clientId ?? '');
+    if (batched) {
+      ws.receiveBatch(...frames.slice(0, 2));
+      ws.receiveBatch(...frames.slice(2));
+    } else {
+      ws.receive(...frames);
+    }
+    return {
+      entries: conv.state.entries,
+      texts: texts(),
+      tools: events.tool_call,
+      saved: localStorage.getItem('deputy:v1:demo:cus_alice'),
+    };
+  }
+
+  it('shows a turn sent as batches exactly as the same frames sent one by one', async () => {
+    const one = await shownAfter(false);
+    const batched = await shownAfter(true);
+    expect(batched).toEqual(one);
+    expect(batched.texts).toEqual(['status of T-1001?', 'tool', 'Ticket T-1001 is open.']);
+    expect(batched.tools?.map((t) => t.status)).toEqual(['running', 'done']);
   });
 });
 

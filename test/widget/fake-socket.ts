@@ -37,6 +37,10 @@ export class FakeSocket {
   receive(...frames: ServerFrame[]): void {
     for (const f of frames) this.onmessage?.({ data: JSON.stringify(f) });
   }
+  /** Several frames as one message, as the server sends them to a widget that announced `batch`. */
+  receiveBatch(...frames: ServerFrame[]): void {
+    this.onmessage?.({ data: JSON.stringify(frames) });
+  }
   serverClose(code: number): void {
     this.readyState = 3;
     this.onclose?.({ code });

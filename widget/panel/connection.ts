@@ -1,4 +1,4 @@
-import type { ClientFrame, HelloFrame, ServerFrame } from '../../shared/protocol.js';
+import type { ClientFrame, HelloFrame, ServerFrame, ServerMessage } from '../../shared/protocol.js';
 
 export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'failed' | 'stopped';
 
@@ -144,13 +144,18 @@ export class Connection {
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (ws !== this.ws || typeof ev.data !== 'string') return;
-      let frame: ServerFrame;
+      let data: ServerMessage;
       try {
-        frame = JSON.parse(ev.data) as ServerFrame;
+        data = JSON.parse(ev.data) as ServerMessage;
       } catch {
         return;
       }
-      if (frame && typeof frame.type === 'string') this.opts.onFrame(frame);
+      // A batch (the hello announced it) is its frames in order; a frame that dropped this socket
+      // ends it, as it would end the messages after it.
+      for (const frame of Array.isArray(data) ? data : [data]) {
+        if (ws !== this.ws) return;
+        if (frame && typeof frame.type === 'string') this.opts.onFrame(frame);
+      }
     };
     ws.onclose = (ev: CloseEvent) => {
       if (ws !== this.ws) return;

@@ -215,7 +215,8 @@ export class Conversation {
     const token = await this.tokens.get();
     this.helloToken = token;
     const { config } = this.deps;
-    const frame: HelloFrame = { type: 'hello', v: 1, site: config.site, locale: config.locale };
+    // batch: several frames of one server turn may come as one message (docs/protocol.md).
+    const frame: HelloFrame = { type: 'hello', v: 1, site: config.site, locale: config.locale, batch: true };
     if (token) frame.token = token;
     if (this.saved.conversationId) {
       frame.conversationId = this.saved.conversationId;
