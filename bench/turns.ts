@@ -301,7 +301,7 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
     ...newResult('turns', 'Visitor turns', started),
     figures,
     method: [
-      `Each visitor is an authenticated demo session (Alice) on its own WebSocket that announces the batch capability as the widget does (BENCH_BATCH=0: not); every turn is "${QUESTION}",`,
+      `Each visitor is an authenticated demo session (Alice) on its own WebSocket that asks for batches as the widget does (/ws?batch=1; BENCH_BATCH=0: not); every turn is "${QUESTION}",`,
       'one get_ticket_status call through the MCP server (in process, the embedded default: the same token check, per-request server and audit as /mcp), answered by the rules model, and counts only when the',
       'stored answer names the ticket and its status. "Saturated": every visitor asks again as soon as it is',
       `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,

@@ -35,12 +35,6 @@ export const HelloFrame = z.strictObject({
    * another browser, served by any node) instead of starting one. Ignored for anonymous visitors.
    */
   latest: z.literal(true).optional(),
-  /**
-   * The client reads batches: a WebSocket message may then be a JSON array of server frames, the
-   * frames of one server event-loop turn in order (docs/protocol.md, "Batches"). Without it, every
-   * frame is its own message (older widgets and raw clients).
-   */
-  batch: z.literal(true).optional(),
 });
 export type HelloFrame = z.infer<typeof HelloFrame>;
 
@@ -194,8 +188,17 @@ export interface TypingFrame {
   on: boolean;
 }
 
-/** One WebSocket message from the server: a frame, or (to a client that announced `batch`) several. */
+/**
+ * One WebSocket message from the server: a frame, or several (a batch, in order) to a client that
+ * opened the socket as `/ws?batch=1` (docs/protocol.md, "Batches"). The capability is in the URL,
+ * not the hello, so that a newer widget still connects to an older node during a rolling upgrade:
+ * the older node's strict hello schema would refuse a field it does not know, but it ignores the
+ * parameter and sends one frame per message, which the newer widget reads too.
+ */
 export type ServerMessage = ServerFrame | ServerFrame[];
+
+/** The upgrade URL's query parameter and value by which a client asks for batches. */
+export const BATCH_QUERY = { name: 'batch', value: '1' } as const;
 
 export type ServerFrame =
   | TypingFrame

@@ -15,9 +15,9 @@ export function demoToken(dataDir: string, sub = 'cus_alice', name = 'Alice Mart
 }
 
 /**
- * Opens /ws, says hello with the token and waits for the welcome: an authenticated session. It
- * announces `batch` as the widget does (docs/protocol.md), unless `batch: false` (an older client,
- * or `BENCH_BATCH=0` to measure the path without it).
+ * Opens /ws, says hello with the token and waits for the welcome: an authenticated session. It asks
+ * for batches (`/ws?batch=1`) as the widget does (docs/protocol.md), unless `batch: false` (an older
+ * client, or `BENCH_BATCH=0` to measure the path without them).
  */
 export async function openVisitor(
   baseUrl: string,
@@ -25,9 +25,10 @@ export async function openVisitor(
   opts: { batch?: boolean } = {},
 ): Promise<LoopSocket> {
   const batch = opts.batch ?? process.env.BENCH_BATCH !== '0';
-  const socket = await LoopSocket.open(`${baseUrl.replace(/^http/, 'ws')}/ws?site=demo`);
-  const hello = { type: 'hello', v: 1, site: 'demo', token, ...(batch ? { batch: true } : {}) };
-  await socket.roundTrip(JSON.stringify(hello), (data) => {
+  const socket = await LoopSocket.open(
+    `${baseUrl.replace(/^http/, 'ws')}/ws?site=demo${batch ? '&batch=1' : ''}`,
+  );
+  await socket.roundTrip(JSON.stringify({ type: 'hello', v: 1, site: 'demo', token }), (data) => {
     for (const frame of framesOf(data) as { type: string; code?: string }[]) {
       if (frame.type === 'error') throw new Error(`hello refused: ${frame.code}`);
       if (frame.type === 'welcome') return true;

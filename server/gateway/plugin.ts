@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WIRE_ERRORS } from '../../shared/errors.js';
-import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
+import { BATCH_QUERY, MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import { SERVER_ERRORS } from '../errors.js';
 import { ConnectionCaps } from './connection-caps.js';
 import { Heartbeat } from './heartbeat.js';
@@ -120,6 +120,7 @@ export async function gatewayRoutes(app: FastifyInstance, deps: GatewayDeps): Pr
           visitorCaps,
           // The socket the upgrade was made on, which the WebSocket now writes to.
           raw: req.raw.socket,
+          batch: (req.query as Record<string, unknown>)[BATCH_QUERY.name] === BATCH_QUERY.value,
         });
       } catch (err) {
         req.log.error({ err }, 'websocket session setup failed');

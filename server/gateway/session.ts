@@ -58,6 +58,8 @@ export interface SessionOrigin {
   visitorCaps?: ConnectionCaps;
   /** The TCP socket under the WebSocket: several frames of one event-loop turn leave in one write. */
   raw?: Corkable;
+  /** The client opened `/ws?batch=1`: frames of one event-loop turn go as one message (an array). */
+  batch?: boolean;
 }
 
 /** The visitor key of budgets and caps: a visitor is a subject within a site. */
@@ -101,6 +103,7 @@ export class Session {
     this.#log = deps.log.child({ reqId: origin.reqId ?? null });
     this.#frames = new TokenBucket(deps.limits.frameBurst, deps.limits.framesPerSecond);
     this.#out = new FrameBatch(socket, origin.raw);
+    this.#out.batch = origin.batch === true;
     this.#helloTimer = setTimeout(() => this.close('hello_timeout'), deps.limits.helloTimeoutMs);
     deps.metrics.connections.inc();
     deps.control.sessions.add(this);
@@ -204,7 +207,6 @@ export class Session {
     if (this.#helloSeen) return this.#strike('bad_frame');
     this.#helloSeen = true;
     clearTimeout(this.#helloTimer);
-    this.#out.batch = frame.batch === true;
     this.#locale = frame.locale ?? 'en';
     const site = this.deps.sites.get(frame.site);
     if (!site) return this.close('unknown_site');

@@ -4,7 +4,7 @@ import { type SecretSource, visitorToken } from './tokens.js';
 
 /**
  * A real WebSocket client that records every frame and can wait for one. A batch (an array, sent
- * only to a client whose hello announced `batch`, docs/protocol.md) is recorded as its frames, in
+ * only to a client that opened `/ws?batch=1`, docs/protocol.md) is recorded as its frames, in
  * order; `messages` keeps what each WebSocket message was, to count and check the batching.
  */
 export class TestSocket {
@@ -36,9 +36,17 @@ export class TestSocket {
 
   static async open(
     baseUrl: string,
-    opts: { origin?: string; site?: string; autoPong?: boolean; perMessageDeflate?: boolean } = {},
+    opts: {
+      origin?: string;
+      site?: string;
+      autoPong?: boolean;
+      perMessageDeflate?: boolean;
+      /** Ask for batches, as the widget does; or the raw query string to append (`batch=yes`). */
+      batch?: boolean | string;
+    } = {},
   ): Promise<TestSocket> {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/ws?site=${opts.site ?? 'demo'}`;
+    const batch = opts.batch === true ? '&batch=1' : typeof opts.batch === 'string' ? `&${opts.batch}` : '';
+    const url = `${baseUrl.replace(/^http/, 'ws')}/ws?site=${opts.site ?? 'demo'}${batch}`;
     const ws = new WebSocket(url, {
       ...(opts.origin ? { origin: opts.origin } : {}),
       ...(opts.autoPong === false ? { autoPong: false } : {}),

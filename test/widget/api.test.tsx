@@ -294,7 +294,6 @@ describe('API events', () => {
       v: 1,
       site: 'demo',
       locale: 'en',
-      batch: true,
       token: bob,
       latest: true,
     });

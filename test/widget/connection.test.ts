@@ -22,8 +22,8 @@ describe('a batch on the socket (docs/protocol.md, "Batches")', () => {
     got = [];
     stopAt = null;
     conn = new Connection({
-      url: 'wss://chat.example.com/ws',
-      hello: async () => ({ type: 'hello', v: 1, site: 'demo', batch: true }),
+      url: 'wss://chat.example.com/ws?batch=1',
+      hello: async () => ({ type: 'hello', v: 1, site: 'demo' }),
       onFrame: (f) => {
         got.push(f);
         if (f.type === stopAt) conn.stop();

@@ -80,11 +80,12 @@ describe('handshake', () => {
     expect(FakeSocket.all).toHaveLength(0); // nothing stored: no socket until the chat is opened
     conv.setOpen(true);
     await FakeSocket.last.open();
-    expect(FakeSocket.last.url).toBe('wss://chat.example.com/ws');
+    // ?batch=1: several frames of one server turn may come as one message (docs/protocol.md).
+    expect(FakeSocket.last.url).toBe('wss://chat.example.com/ws?batch=1');
     // Signed in with nothing stored here: the server continues this visitor's recent conversation
     // from another browser, if there is one (docs/protocol.md, `latest`).
     expect(FakeSocket.last.sent).toEqual([
-      { type: 'hello', v: 1, site: 'demo', locale: 'en', batch: true, token: ALICE, latest: true },
+      { type: 'hello', v: 1, site: 'demo', locale: 'en', token: ALICE, latest: true },
     ]);
   });
 
@@ -449,7 +450,6 @@ describe('identity', () => {
       v: 1,
       site: 'demo',
       locale: 'en',
-      batch: true,
       token: bob,
       latest: true,
     });
@@ -489,6 +489,9 @@ describe('batches (docs/protocol.md)', () => {
   /** A tool-using turn delivered one frame per message, or as the server batches it. */
   async function shownAfter(batched: boolean) {
     localStorage.clear();
+    // The visitor's message keeps the time it was typed: the same in both runs.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(at));
     const { conv, events, texts } = setup();
     const ws = await connected(conv);
     conv.send('status of T-1001?');

@@ -93,7 +93,8 @@ export class Conversation {
     };
     this.tokens = new TokenSource(config, (token) => this.tokenRefreshed(token));
     this.conn = new Connection({
-      url: config.wsUrl,
+      // Several frames of one server turn may come as one message (docs/protocol.md, "Batches").
+      url: `${config.wsUrl}?batch=1`,
       hello: () => this.hello(),
       onFrame: (f) => this.onFrame(f),
       onState: (conn, code) => this.onConnState(conn, code),
@@ -215,8 +216,7 @@ export class Conversation {
     const token = await this.tokens.get();
     this.helloToken = token;
     const { config } = this.deps;
-    // batch: several frames of one server turn may come as one message (docs/protocol.md).
-    const frame: HelloFrame = { type: 'hello', v: 1, site: config.site, locale: config.locale, batch: true };
+    const frame: HelloFrame = { type: 'hello', v: 1, site: config.site, locale: config.locale };
     if (token) frame.token = token;
     if (this.saved.conversationId) {
       frame.conversationId = this.saved.conversationId;

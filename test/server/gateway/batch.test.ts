@@ -5,17 +5,17 @@ import { describeStores } from '../../helpers/stores.js';
 import { visitorToken } from '../../helpers/tokens.js';
 import { TestSocket } from '../../helpers/ws-client.js';
 
-// The `batch` capability (docs/protocol.md, "Batches"): a client that announces it may get several
-// frames of one server event-loop turn as one WebSocket message (an array). It must see exactly the
-// frames, in exactly the order, that a client without it sees one message each.
+// Batches (docs/protocol.md): a client that opens `/ws?batch=1` may get several frames of one server
+// event-loop turn as one WebSocket message (an array). It must see exactly the frames, in exactly
+// the order, that a client without it sees one message each.
 
-/** Two tabs of one conversation: `plain` as older widgets connect, `batched` announcing `batch`. */
+/** Two tabs of one conversation: `plain` as older widgets connect, `batched` asking for batches. */
 async function twoTabs(server: TestServer, sub: string) {
   const token = await visitorToken(server, sub);
   const plain = await TestSocket.open(server.url);
   plain.send({ type: 'hello', v: 1, site: 'demo', token });
   const welcome = await plain.next('welcome');
-  const batched = await TestSocket.open(server.url);
+  const batched = await TestSocket.open(server.url, { batch: true });
   batched.send({
     type: 'hello',
     v: 1,
@@ -23,7 +23,6 @@ async function twoTabs(server: TestServer, sub: string) {
     token,
     conversationId: welcome.conversationId,
     lastSeq: welcome.lastSeq,
-    batch: true,
   });
   await batched.next('welcome');
   // Both are past their welcome and replay: from here on they show the same live conversation.
@@ -132,7 +131,7 @@ describeStores('gateway frame batches', (kind) => {
     await first.waitClose();
 
     const resume = async (batch: boolean) => {
-      const s = await TestSocket.open(server.url);
+      const s = await TestSocket.open(server.url, { batch });
       s.send({
         type: 'hello',
         v: 1,
@@ -140,7 +139,6 @@ describeStores('gateway frame batches', (kind) => {
         token,
         conversationId: welcome.conversationId,
         lastSeq: 1,
-        ...(batch ? { batch: true } : {}),
       });
       await s.next('confirm_request', (c) => c.confirmId === card.confirmId);
       return s;
@@ -163,15 +161,15 @@ describeStores('gateway frame batches', (kind) => {
   });
 
   describe('WebSocket messages per tool-using turn', () => {
-    const messagesOfTurn = async (batch: boolean) => {
+    const messagesOfTurn = async (batch: boolean | string) => {
       const token = await visitorToken(server, 'cus_alice');
-      const s = await TestSocket.open(server.url);
-      s.send({ type: 'hello', v: 1, site: 'demo', token, ...(batch ? { batch: true } : {}) });
+      const s = await TestSocket.open(server.url, { batch });
+      s.send({ type: 'hello', v: 1, site: 'demo', token });
       await s.next('welcome');
       const [frames, messages] = [s.frames.length, s.messages.length];
       s.send({
         type: 'message',
-        clientId: `batch_count_${batch}`,
+        clientId: `batch_count_${String(batch).replace(/\W/g, '_')}`,
         text: "What's the status of ticket T-1001?",
       });
       await s.next('message', (m) => m.role === 'assistant', 10_000, frames);
@@ -181,6 +179,12 @@ describeStores('gateway frame batches', (kind) => {
 
     it('is one per frame without the capability: seven', async () => {
       const { frames, messages } = await messagesOfTurn(false);
+      expect(frames).toBe(7);
+      expect(messages).toHaveLength(7);
+    });
+
+    it('is one per frame for any other value of the parameter', async () => {
+      const { frames, messages } = await messagesOfTurn('batch=true');
       expect(frames).toBe(7);
       expect(messages).toHaveLength(7);
     });
