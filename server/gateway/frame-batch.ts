@@ -24,15 +24,15 @@ function flushDirty(): void {
 
 /**
  * The frames one socket is sent within one event-loop turn, sent together when the turn ends
- * (docs/protocol.md, "Batches"): as one WebSocket message, a JSON array, to a client that announced
- * `batch` in its hello; otherwise as one message each, in one corked socket write. A turn of the
+ * (docs/protocol.md, "Batches"): as one WebSocket message, a JSON array, to a client that opened
+ * `/ws?batch=1`; otherwise as one message each, in one corked socket write. A turn of the
  * agent loop produces several frames at once (the ack and the stored message; a tool chip, the
  * reply's start and its text); a streaming model's deltas arrive in later turns and so still go out
  * one by one as they come. Order is exactly the order of `push`.
  */
 export class FrameBatch {
   #queue: string[] = [];
-  /** The client announced `batch`: several frames may travel as one array. */
+  /** The client opened `/ws?batch=1`: several frames may travel as one array. */
   batch = false;
 
   constructor(

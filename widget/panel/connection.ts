@@ -150,7 +150,7 @@ export class Connection {
       } catch {
         return;
       }
-      // A batch (the hello announced it) is its frames in order; a frame that dropped this socket
+      // A batch (the URL asked for it) is its frames in order; a frame that dropped this socket
       // ends it, as it would end the messages after it.
       for (const frame of Array.isArray(data) ? data : [data]) {
         if (ws !== this.ws) return;
