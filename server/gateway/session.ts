@@ -322,6 +322,10 @@ export class Session {
     try {
       await answerTurn({ ...this.deps, log: this.#log, locale: this.#locale }, conversation.id, agent);
     } finally {
+      if (this.#identity)
+        this.deps.budgets
+          .turnEnded?.(visitorKey(this.#identity))
+          .catch((err: unknown) => this.#log.warn({ err }, 'budget reservation not given back'));
       this.#turnsRunning--;
       // The turn outlives its socket (the reply is stored for resume); the agent closes after it.
       if (this.#disposed && this.#turnsRunning === 0) void agent.close();
