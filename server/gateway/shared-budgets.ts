@@ -8,7 +8,7 @@ import { type Admission, type Budgets, ModelBudgetExceeded } from './budgets.js'
 const SWEEP_MS = 10 * 60_000;
 /** The most model calls one message reserves. */
 const MAX_RESERVED = 4;
-/** Visitors whose last turn's step count is remembered, at most. */
+/** Visitors whose last turn's step count (or whose reservations) are remembered, about at most. */
 const MAX_EXPECTED = 10_000;
 
 function minuteOf(ms: number): string {
@@ -125,6 +125,9 @@ export class SharedBudgets implements Budgets {
     const asked = Number(row.asked);
     const within = Math.min(asked, limit - (Number(row.calls) - asked));
     if (within > 0) {
+      // Reservations of messages no turn followed (a resend, a failed append) lapse with their minute.
+      if (this.#reserved.size >= MAX_EXPECTED)
+        for (const [k, r] of this.#reserved) if (r.minute !== minute) this.#reserved.delete(k);
       const r = this.#reserved.get(key);
       if (r?.minute === minute) r.n += within;
       else this.#reserved.set(key, { minute, n: within });
