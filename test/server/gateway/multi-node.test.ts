@@ -368,15 +368,20 @@ describe.skipIf(!postgresAvailable)(
       };
       await ask(0);
       const bus = a.app.deputy.hub.live?.bus as PgBus;
-      const statements = a.app.deputy.store.statements();
-      const busStatements = bus.stats.statements;
-      const turns = 3;
-      for (let i = 1; i <= turns; i++) await ask(i);
-      // Per turn: the visitor message's pointer with the lease taken, the reply's with it given back.
-      expect((bus.stats.statements - busStatements) / turns).toBe(2);
+      // The node's own background work (operator presence every 5 s) lands in at most one of three
+      // short windows: the least of them is the turns' own count.
+      const perTurn: number[] = [];
+      for (let w = 0, i = 1; w < 3; w++) {
+        const statements = a.app.deputy.store.statements();
+        const busStatements = bus.stats.statements;
+        for (let t = 0; t < 2; t++) await ask(i++);
+        // Per turn: the visitor message's pointer with the lease taken, the reply's with it given back.
+        expect((bus.stats.statements - busStatements) / 2).toBe(2);
+        perTurn.push((a.app.deputy.store.statements() - statements) / 2);
+      }
       // Everything on the turn's path: the budget, the two appends, the context, the owner, the
       // console announce, the CRM and audit rows, and the bus (bench/FINDINGS.md, issue 16).
-      expect((a.app.deputy.store.statements() - statements) / turns).toBeLessThanOrEqual(12);
+      expect(Math.min(...perTurn)).toBeLessThanOrEqual(12);
       onA.s.close();
     }, 40_000);
   },
