@@ -274,8 +274,13 @@ export class ConfirmBoard {
   async visitorWrote(conversationId: string): Promise<number> {
     const loose = await this.#looseCards();
     if (!this.#asking.has(conversationId) && !loose.has(conversationId)) return 0;
-    loose.delete(conversationId);
-    return this.withdraw({ conversationId });
+    const wasLoose = loose.delete(conversationId);
+    try {
+      return await this.withdraw({ conversationId });
+    } catch (err) {
+      if (wasLoose) loose.add(conversationId);
+      throw err;
+    }
   }
 
   #looseCards(): Promise<Set<string>> {
