@@ -2,6 +2,9 @@
 // question, 50 visitors), and database round trips per tool-using turn, counted at the driver
 // boundary (Store.statements(): every statement sent, BEGIN and COMMIT included), not timed.
 // PostgreSQL is a throwaway cluster started here from the machine's binaries (fsync off, loopback).
+// CPU per turn (the server child's, and PostgreSQL's own processes') does not depend on how busy
+// the machine is: where turns/s is CPU-bound, their ratio is what the turns/s ratio comes to.
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { findPostgresBinDir, startPostgresCluster } from '../test/helpers/postgres-cluster.js';
 import { startChild } from './lib/child.js';
@@ -16,6 +19,9 @@ const EXPECT = ['T-1001', 'open'];
 
 interface StoreRun {
   rates: number[];
+  /** CPU per turn at saturation, µs: the server child's, and PostgreSQL's (0 on SQLite). */
+  serverCpuUs: number[];
+  databaseCpuUs: number[];
   p99s: number[];
   failed: number;
   /** Statements per turn, one visitor at a time (nothing shared between turns). */
@@ -24,12 +30,62 @@ interface StoreRun {
   perTurnLoaded: number[];
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/**
+ * CPU (µs) used so far by a PostgreSQL cluster: the postmaster, its live children (backends and
+ * background processes) and the children it has reaped. Null where /proc cannot be read.
+ */
+function clusterCpuMicros(postmasterPid: number): number | null {
+  try {
+    const fields = (pid: string) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+    const own = fields(String(postmasterPid));
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const f = fields(pid);
+        if (Number(f[1]) === postmasterPid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // The process ended meanwhile: its time is in the postmaster's cutime/cstime.
+      }
+    }
+    return (ticks * 1_000_000) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** The postmaster's pid, from the data directory the server names. */
+async function postmasterPid(url: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ setting: string }>(
+      "select setting from pg_settings where name = 'data_directory'",
+    );
+    const dir = rows[0]?.setting;
+    return dir ? Number(readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]) : null;
+  } catch {
+    return null;
+  } finally {
+    await client.end();
+  }
+}
+
 async function runOn(
   env: Record<string, string>,
   visitors: number,
   turnsEach: number,
   runs: number,
 ): Promise<StoreRun> {
+  const pgPid = env.DATABASE_URL ? await postmasterPid(env.DATABASE_URL) : null;
+  const databaseCpu = () => (pgPid ? clusterCpuMicros(pgPid) : null);
   const server = await startChild('deputy', env);
   try {
     const token = server.visitorToken;
@@ -43,11 +99,25 @@ async function runOn(
     const before = await server.statements();
     const a = await closedLoop(alone, aloneTurns, 60_000, turn);
     const perTurnAlone = ((await server.statements()) - before) / Math.max(1, a.completed);
-    const out: StoreRun = { rates: [], p99s: [], failed: a.errors, perTurnAlone, perTurnLoaded: [] };
+    const out: StoreRun = {
+      rates: [],
+      serverCpuUs: [],
+      databaseCpuUs: [],
+      p99s: [],
+      failed: a.errors,
+      perTurnAlone,
+      perTurnLoaded: [],
+    };
     for (let r = 0; r < runs; r++) {
       const s0 = await server.statements();
+      const cpu0 = (await server.usage()).cpuMicros;
+      const db0 = databaseCpu();
       const res = await closedLoop(sockets, turnsEach, 60_000, turn);
-      out.perTurnLoaded.push(((await server.statements()) - s0) / Math.max(1, res.completed));
+      const done = Math.max(1, res.completed);
+      out.perTurnLoaded.push(((await server.statements()) - s0) / done);
+      out.serverCpuUs.push(((await server.usage()).cpuMicros - cpu0) / done);
+      const db1 = databaseCpu();
+      out.databaseCpuUs.push(db0 !== null && db1 !== null ? (db1 - db0) / done : 0);
       out.rates.push(res.completed / res.seconds);
       out.p99s.push(quantile(res.latenciesMs, 0.99));
       out.failed += res.errors;
@@ -117,6 +187,19 @@ export async function benchStore(quick = false): Promise<BenchResult> {
           ratioBudget: { text: '≥ 1/2 (within 2× of SQLite)', op: '>=', limit: 0.5 },
         }),
         figure({
+          id: 'store.postgres.cpu',
+          what: `CPU per turn on PostgreSQL, ${visitors} visitors: the server's and PostgreSQL's`,
+          unit: 'µs',
+          runs: pgRun.serverCpuUs.map((c, i) => c + (pgRun.databaseCpuUs[i] ?? 0)),
+          baseline: { what: 'the server on SQLite (in process)', unit: 'µs', runs: sqlite.serverCpuUs },
+        }),
+        figure({
+          id: 'store.postgres.cpu.database',
+          what: `of which PostgreSQL's own processes, ${visitors} visitors`,
+          unit: 'µs',
+          runs: pgRun.databaseCpuUs,
+        }),
+        figure({
           id: 'store.postgres.p99',
           what: `turn latency p99 on PostgreSQL, ${visitors} visitors, saturated`,
           unit: 'ms',
@@ -154,6 +237,8 @@ export async function benchStore(quick = false): Promise<BenchResult> {
       `CPU, not disk). Each turn is "${QUESTION}" (one get_ticket_status call through the in-process MCP server,`,
       `rules model). Round trips: statements counted at the driver boundary over 20 turns of one visitor, BEGIN and`,
       `COMMIT included. Rates: ${visitors} visitors × ${turnsEach} turns, closed loop, ${runs} runs, after a warm-up turn each.`,
+      'CPU per turn in those runs: the server child (process.cpuUsage) and the PostgreSQL cluster (/proc: the postmaster,',
+      'its children and the children it reaped), which on SQLite runs inside the server.',
     ],
   };
 }

@@ -96,7 +96,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ? new LeasedTurnOrder({
         db: deps.store.db,
         nodeId,
-        announce: (c) => hub.live?.publish({ k: 'l', c }),
+        // Lease statements ride in the live bus's notify statement (server/live/pg-bus.ts).
+        run: async (write, released) => {
+          if (hub.live) return hub.live.ride(write, released ? { k: 'l', c: released } : undefined);
+          return (await write.execute(deps.store.db)).rows[0];
+        },
         stopping: (): boolean => control.draining,
         log: app.log,
       })

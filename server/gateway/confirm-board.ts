@@ -80,6 +80,13 @@ export class ConfirmBoard {
   readonly #waiters = new Map<string, { conversationId: string; settle(a: ConfirmAnswer): void }>();
   /** What this node's sockets were last told of a card, so a pointer is shown once per change. */
   readonly #shown = new Map<string, Outcome | 'pending'>();
+  /**
+   * Conversations that may have a card waiting with no turn running for it: read once (what a
+   * previous process left), and added to when a turn's request fails after storing its card.
+   */
+  #loose: Promise<Set<string>> | null = null;
+  /** Conversations in which a turn on this node asks a card or waits on one (how many). */
+  readonly #asking = new Map<string, number>();
 
   constructor(private readonly d: BoardDeps) {}
 
@@ -88,6 +95,17 @@ export class ConfirmBoard {
    * write of the same visitor message already on the board (its turn died with its node) is adopted.
    */
   async request(conversationId: string, card: CardRequest): Promise<ConfirmAnswer> {
+    this.#asking.set(conversationId, (this.#asking.get(conversationId) ?? 0) + 1);
+    try {
+      return await this.#ask(conversationId, card);
+    } finally {
+      const n = (this.#asking.get(conversationId) ?? 1) - 1;
+      if (n > 0) this.#asking.set(conversationId, n);
+      else this.#asking.delete(conversationId);
+    }
+  }
+
+  async #ask(conversationId: string, card: CardRequest): Promise<ConfirmAnswer> {
     const args = canonicalJson(card.args);
     const same = await this.d.db
       .selectFrom('pending_confirms')
@@ -155,9 +173,15 @@ export class ConfirmBoard {
       this.#waiters.set(row.id, { conversationId, settle });
     });
     if (row.status === 'pending') this.#show(conversationId, row.id, 'pending', cardFrame(row));
-    // Settled between the read and the wait (a click on another node): read once more.
-    const now = await this.#get(row.id);
-    if (now && FINAL.has(now.status)) this.#waiters.get(row.id)?.settle(answerOf(now));
+    try {
+      // Settled between the read and the wait (a click on another node): read once more.
+      const now = await this.#get(row.id);
+      if (now && FINAL.has(now.status)) this.#waiters.get(row.id)?.settle(answerOf(now));
+    } catch (err) {
+      // The turn ends here and its card may still wait: the visitor's next message withdraws it.
+      (await this.#looseCards().catch(() => null))?.add(conversationId);
+      throw err;
+    }
     return answer;
   }
 
@@ -239,18 +263,60 @@ export class ConfirmBoard {
   }
 
   /**
-   * Withdraws waiting cards: of a conversation (the visitor wrote something else, issue #14), or
-   * every card this node's turns wait on (a drain). Nothing is written; a later click finds nothing.
+   * The visitor wrote instead of clicking (issue #14): the conversation's waiting cards are
+   * withdrawn. A card waits only while the turn that asked it runs, so the statement is made only
+   * when one can: a turn on this node asks or waits on a card of this conversation, or the
+   * conversation's card was left waiting by a turn that is gone (a previous process). A card's turn
+   * running on another node holds the conversation's lease: this message's own turn finds it held
+   * and withdraws the cards of earlier messages before it waits (turn-order.ts `contended`); a turn
+   * that died with its node is found the same way when its lease is taken over.
    */
-  async withdraw(scope: { conversationId: string } | { node: true }): Promise<number> {
+  async visitorWrote(conversationId: string): Promise<number> {
+    const loose = await this.#looseCards();
+    if (!this.#asking.has(conversationId) && !loose.has(conversationId)) return 0;
+    const wasLoose = loose.delete(conversationId);
+    try {
+      return await this.withdraw({ conversationId });
+    } catch (err) {
+      if (wasLoose) loose.add(conversationId);
+      throw err;
+    }
+  }
+
+  #looseCards(): Promise<Set<string>> {
+    this.#loose ??= this.d.db
+      .selectFrom('pending_confirms')
+      .select('conversation_id')
+      .distinct()
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', nowIso())
+      .execute()
+      .then(
+        (rows) => new Set(rows.map((r) => r.conversation_id)),
+        (err: unknown) => {
+          this.#loose = null;
+          throw err;
+        },
+      );
+    return this.#loose;
+  }
+
+  /**
+   * Withdraws waiting cards: of a conversation (the visitor wrote something else, issue #14; with
+   * `before`, only cards asked for visitor messages before that seq), or every card this node's
+   * turns wait on (a drain). Nothing is written; a later click finds nothing.
+   */
+  async withdraw(scope: { conversationId: string; before?: number } | { node: true }): Promise<number> {
     let q = this.d.db
       .updateTable('pending_confirms')
       .set({ status: 'withdrawn', settled_at: nowIso() })
       .where('status', '=', 'pending');
-    q =
-      'conversationId' in scope
-        ? q.where('conversation_id', '=', scope.conversationId)
-        : q.where('node', '=', this.d.nodeId);
+    if ('conversationId' in scope) {
+      q = q.where('conversation_id', '=', scope.conversationId);
+      if (scope.before !== undefined) q = q.where('for_seq', '<', scope.before);
+    } else {
+      q = q.where('node', '=', this.d.nodeId);
+    }
     const rows = await q.returning(['id', 'conversation_id']).execute();
     for (const r of rows) {
       this.#show(r.conversation_id, r.id, 'withdrawn');

@@ -4,7 +4,7 @@ import type { ConfirmAnswer } from '../agent/loop.js';
 import type { LiveDelivery } from '../live/delivery.js';
 import type { Database } from '../store/schema.js';
 import { type CardRequest, ConfirmBoard, type ConfirmedCall } from './confirm-board.js';
-import { LocalTurnOrder, type TurnOrder } from './turn-order.js';
+import { LocalTurnOrder, type TurnOptions, type TurnOrder } from './turn-order.js';
 
 /** A socket as the hub sees it: something frames can be sent to. */
 export interface Subscriber {
@@ -159,8 +159,8 @@ export class ConversationHub {
   }
 
   /** Runs `task` after every earlier task of this conversation has finished (on any node). */
-  enqueue(conversationId: string, task: () => Promise<void>): Promise<void> {
-    return this.#turns.enqueue(conversationId, task);
+  enqueue(conversationId: string, task: () => Promise<void>, opts?: TurnOptions): Promise<void> {
+    return this.#turns.enqueue(conversationId, task, opts);
   }
 
   /** Whether a turn of this conversation is running or queued on this node. */
@@ -174,6 +174,7 @@ export class ConversationHub {
       this.#turns.released(p.c);
       return;
     }
+    this.#turns.cardChanged?.(p.c);
     if (!this.subscribed(p.c) && !this.confirms.waiting(p.i)) return;
     this.confirms
       .changed(p.c, p.i, this.subscribed(p.c))

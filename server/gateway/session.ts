@@ -280,8 +280,13 @@ export class Session {
     // A visitor message stored but never answered (the previous process died mid-turn) is answered
     // now, so a restart resumes every conversation. The check and the enqueue are synchronous.
     const c = conversation;
-    if (latest.at(-1)?.role === 'visitor' && !this.deps.hub.busy(c.id) && !this.deps.control.draining) {
-      void this.deps.hub.enqueue(c.id, () => this.#runTurn(c));
+    const last = latest.at(-1);
+    if (last?.role === 'visitor' && !this.deps.hub.busy(c.id) && !this.deps.control.draining) {
+      // A card asked for that very message is adopted by this turn, not withdrawn.
+      const hub = this.deps.hub;
+      void hub.enqueue(c.id, () => this.#runTurn(c), {
+        contended: () => hub.confirms.withdraw({ conversationId: c.id, before: last.seq }),
+      });
     }
   }
 
@@ -320,9 +325,14 @@ export class Session {
     if (stored.duplicate) return;
     this.deps.hub.broadcast(conversation.id, messageFrame(stored.message));
     // Writing instead of clicking withdraws a waiting card (on whichever node): its turn ends and
-    // this message is answered next (issue #14: no turn ever waits on the visitor).
-    await this.deps.hub.withdrawConfirms(conversation.id);
-    void this.deps.hub.enqueue(conversation.id, () => this.#runTurn(conversation));
+    // this message is answered next (issue #14: no turn ever waits on the visitor). A card's turn on
+    // another node is withdrawn by this message's turn when it finds that turn's lease held.
+    const hub = this.deps.hub;
+    await hub.confirms.visitorWrote(conversation.id);
+    const seq = stored.message.seq;
+    void hub.enqueue(conversation.id, () => this.#runTurn(conversation), {
+      contended: () => hub.confirms.withdraw({ conversationId: conversation.id, before: seq }),
+    });
   }
 
   async #runTurn(conversation: Conversation): Promise<void> {
@@ -332,6 +342,10 @@ export class Session {
     try {
       await answerTurn({ ...this.deps, log: this.#log, locale: this.#locale }, conversation.id, agent);
     } finally {
+      if (this.#identity)
+        this.deps.budgets
+          .turnEnded?.(visitorKey(this.#identity))
+          .catch((err: unknown) => this.#log.warn({ err }, 'budget reservation not given back'));
       this.#turnsRunning--;
       // The turn outlives its socket (the reply is stored for resume); the agent closes after it.
       if (this.#disposed && this.#turnsRunning === 0) void agent.close();

@@ -6,6 +6,10 @@ import { type Admission, type Budgets, ModelBudgetExceeded } from './budgets.js'
 
 /** Rows of minutes long past are removed this often. */
 const SWEEP_MS = 10 * 60_000;
+/** The most model calls one message reserves. */
+const MAX_RESERVED = 4;
+/** Visitors whose last turn's step count (or whose reservations) are remembered, about at most. */
+const MAX_EXPECTED = 10_000;
 
 function minuteOf(ms: number): string {
   return new Date(ms - (ms % 60_000)).toISOString();
@@ -16,9 +20,22 @@ function minuteOf(ms: number): string {
  * minute in the database, raised with one atomic upsert per message or model step. Exact across
  * nodes within a minute; at a minute's edge a visitor may spend up to twice the per-minute budget
  * in a short burst (fixed windows, where the one-node token buckets refill smoothly).
+ *
+ * An admitted message also reserves, in the same statement, the model calls its turn is expected
+ * to make (as many as the visitor's last turn on this node made, one at first: two for a tool call
+ * and the answer, none while a person answers), as far as the budget allows. The turn's steps spend the reservation here without a round
+ * trip; a step beyond it is charged as before, and what no step used (a person answers, one turn
+ * answered two messages, a turn without a tool call) is given back when the visitor's turn ends, so
+ * the count holds only calls made once turns end, and never lets a visitor past the budget.
  */
 export class SharedBudgets implements Budgets {
   #sweep: NodeJS.Timeout;
+  /** Model calls reserved by messages admitted on this node and not yet spent, per visitor key. */
+  readonly #reserved = new Map<string, { minute: string; n: number }>();
+  /** Steps of each visitor's running turn on this node (their next message reserves as many). */
+  readonly #steps = new Map<string, number>();
+  /** Steps the visitor's last turn made, where not one (the default reservation). */
+  readonly #expect = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -63,30 +80,105 @@ export class SharedBudgets implements Budgets {
   /**
    * One statement per message: the message is counted only while the visitor's model calls of this
    * minute are under budget (a visitor out of model calls is told so, and the refused message is not
-   * counted), then the message budget is checked against the new count.
+   * counted), then checked against the message budget; a message within it reserves model calls.
    */
   async admitMessage(key: string): Promise<Admission> {
     const minute = minuteOf(this.now());
-    const { rows } = await sql<{ used: number | string }>`
-      WITH calls AS (
-        SELECT used FROM visitor_budgets WHERE key = ${`${key}:c`} AND minute = ${minute}
+    const calls = `${key}:c`;
+    const limit = this.limits.modelCallsPerMinute;
+    const want = this.#expect.get(key) ?? 1;
+    const { rows } = await sql<{
+      messages: number | string | null;
+      calls: number | string | null;
+      asked: number | string;
+    }>`
+      WITH spent AS (
+        SELECT used FROM visitor_budgets WHERE key = ${calls} AND minute = ${minute}
+      ), ask AS (
+        SELECT CASE WHEN COALESCE((SELECT used FROM spent), 0) + ${want} <= ${limit} THEN ${want} ELSE 1 END AS n
+      ), message AS (
+        INSERT INTO visitor_budgets (key, minute, used)
+        SELECT ${`${key}:m`}, ${minute}, 1
+        WHERE COALESCE((SELECT used FROM spent), 0) < ${limit}
+        ON CONFLICT (key) DO UPDATE SET
+          used = CASE WHEN visitor_budgets.minute = excluded.minute THEN visitor_budgets.used + 1 ELSE 1 END,
+          minute = excluded.minute
+        RETURNING used
+      ), reserved AS (
+        INSERT INTO visitor_budgets (key, minute, used)
+        SELECT ${calls}, ${minute}, (SELECT n FROM ask) FROM message
+        WHERE message.used <= ${this.limits.messagesPerMinute}
+        ON CONFLICT (key) DO UPDATE SET
+          used = CASE WHEN visitor_budgets.minute = excluded.minute
+            THEN visitor_budgets.used + excluded.used ELSE excluded.used END,
+          minute = excluded.minute
+        RETURNING used
       )
-      INSERT INTO visitor_budgets (key, minute, used)
-      SELECT ${`${key}:m`}, ${minute}, 1
-      WHERE COALESCE((SELECT used FROM calls), 0) < ${this.limits.modelCallsPerMinute}
-      ON CONFLICT (key) DO UPDATE SET
-        used = CASE WHEN visitor_budgets.minute = excluded.minute THEN visitor_budgets.used + 1 ELSE 1 END,
-        minute = excluded.minute
-      RETURNING used`.execute(this.db);
+      SELECT (SELECT used FROM message) AS messages, (SELECT used FROM reserved) AS calls,
+        (SELECT n FROM ask) AS asked`.execute(this.db);
     const row = rows[0];
-    if (!row) return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
-    if (Number(row.used) > this.limits.messagesPerMinute)
+    if (row?.messages == null) return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
+    if (Number(row.messages) > this.limits.messagesPerMinute)
       return { ok: false, code: 'rate_limited', retryAfterMs: this.#retryAfterMs() };
+    // Reserved within the budget: all asked for, unless another node spent calls meanwhile. Calls
+    // counted past the budget reserve nothing; the turn's step is then charged (and refused).
+    const asked = Number(row.asked);
+    const within = Math.min(asked, limit - (Number(row.calls) - asked));
+    if (within > 0) {
+      // Reservations of messages no turn followed (a resend, a failed append) lapse with their minute.
+      if (this.#reserved.size >= MAX_EXPECTED)
+        for (const [k, r] of this.#reserved) if (r.minute !== minute) this.#reserved.delete(k);
+      const r = this.#reserved.get(key);
+      if (r?.minute === minute) r.n += within;
+      else this.#reserved.set(key, { minute, n: within });
+    }
     return { ok: true };
+  }
+
+  /** Spends a reservation of this minute, if this node holds one for the visitor. */
+  #spendReserved(key: string): boolean {
+    const r = this.#reserved.get(key);
+    if (!r) return false;
+    if (r.minute !== minuteOf(this.now())) {
+      // Counted in a minute that is over: that count no longer limits anything.
+      this.#reserved.delete(key);
+      return false;
+    }
+    if (--r.n === 0) this.#reserved.delete(key);
+    return true;
+  }
+
+  /**
+   * The visitor's turn ended: reservations it left unspent are given back (one statement, only
+   * then), so the shared count holds only calls made. A turn still queued here for the visitor
+   * then pays for its own steps, as every step without a reservation does.
+   */
+  async turnEnded(key: string): Promise<void> {
+    // None when the bot did not answer (a person owns the conversation): the next message then
+    // reserves nothing, so nothing is given back either.
+    const steps = Math.min(this.#steps.get(key) ?? 0, MAX_RESERVED);
+    this.#steps.delete(key);
+    if (steps === 1) this.#expect.delete(key);
+    else {
+      if (this.#expect.size >= MAX_EXPECTED) this.#expect.clear();
+      this.#expect.set(key, steps);
+    }
+    const r = this.#reserved.get(key);
+    if (!r) return;
+    this.#reserved.delete(key);
+    if (r.minute !== minuteOf(this.now())) return;
+    await this.db
+      .updateTable('visitor_budgets')
+      .set((eb) => ({ used: eb('used', '-', r.n) }))
+      .where('key', '=', `${key}:c`)
+      .where('minute', '=', r.minute)
+      .execute();
   }
 
   wrapModel(model: Model, key: string, onRefused: () => void = () => {}): Model {
     const take = async () => {
+      this.#steps.set(key, (this.#steps.get(key) ?? 0) + 1);
+      if (this.#spendReserved(key)) return;
       if ((await this.#use(`${key}:c`, 1)) <= this.limits.modelCallsPerMinute) return;
       onRefused();
       throw new ModelBudgetExceeded(this.#retryAfterMs());

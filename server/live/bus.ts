@@ -1,3 +1,4 @@
+import type { Kysely, RawBuilder } from 'kysely';
 import { z } from 'zod';
 
 /**
@@ -47,16 +48,41 @@ export interface LiveHandlers {
 export interface LiveBus {
   /** Tells every node (this one too). Fire and forget: a lost pointer is repaired by the next. */
   publish(p: LivePointer): void;
+  /**
+   * Runs `write` (one data-modifying statement with RETURNING, on the store's database), resolving
+   * with its first row, and then tells every node `p` if given; rejects when the write failed.
+   * PostgreSQL's bus runs the write inside its next notify statement, so the write costs no round
+   * trip of its own (server/live/pg-bus.ts).
+   */
+  ride<R>(write: RawBuilder<R>, p?: LivePointer): Promise<R | undefined>;
   start(handlers: LiveHandlers): Promise<void>;
   close(): Promise<void>;
-  /** Pointers published and received so far (bench and tests). */
-  readonly stats: { published: number; received: number; notifies: number; reconnects: number };
+  /**
+   * Pointers published and received so far, and the statements the bus itself sent (bench and
+   * tests count its round trips).
+   */
+  readonly stats: {
+    published: number;
+    received: number;
+    notifies: number;
+    reconnects: number;
+    statements: number;
+  };
 }
 
 /** One node: the pointer is handed back in the same process, on the next turn of the loop. */
 export class InProcessBus implements LiveBus {
   #handlers: LiveHandlers | null = null;
-  readonly stats = { published: 0, received: 0, notifies: 0, reconnects: 0 };
+  readonly stats = { published: 0, received: 0, notifies: 0, reconnects: 0, statements: 0 };
+
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async ride<R>(write: RawBuilder<R>, p?: LivePointer): Promise<R | undefined> {
+    this.stats.statements++;
+    const { rows } = await write.execute(this.db);
+    if (p) this.publish(p);
+    return rows[0];
+  }
 
   publish(p: LivePointer): void {
     this.stats.published++;

@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { MessageFrame } from '../../shared/protocol.js';
 import type { LiveBus, LivePointer } from './bus.js';
 
@@ -101,6 +102,11 @@ export class LiveDelivery {
   /** Sends a pointer of another kind to every node. */
   publish(p: LivePointer): void {
     this.deps.bus.publish(p);
+  }
+
+  /** Runs a write, then sends a pointer to every node, in the bus's own statement (LiveBus `ride`). */
+  ride<R>(write: RawBuilder<R>, p?: LivePointer): Promise<R | undefined> {
+    return this.deps.bus.ride(write, p);
   }
 
   #onPointer(p: LivePointer): void {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
 import { type LiveBus, type LiveHandlers, type LivePointer, parsePointer } from './bus.js';
 
@@ -13,13 +13,22 @@ interface Log {
   warn(obj: object, msg: string): void;
 }
 
+/** A write that rides in the next flush's statement, ahead of its pointers. */
+interface Rider {
+  write: RawBuilder<unknown>;
+  done(err: unknown, row?: unknown): void;
+}
+
 /**
  * Fan-out between nodes through PostgreSQL LISTEN/NOTIFY (docs/scaling.md). One dedicated listener
  * connection per process, reconnected with backoff; after every (re)connect it LISTENs first and
  * then asks the receiver to read what it missed (PostgreSQL's LISTEN race rule). NOTIFY runs on the
  * store's pool after the data has committed, never inside the data transaction: a notifying commit
  * takes a cluster-wide lock, so it is kept to one tiny statement per flush, with the pointers of
- * one turn of the event loop folded into it (only the highest seq per conversation is sent).
+ * one turn of the event loop folded into it (only the highest seq per conversation is sent). The
+ * only writes allowed in it are the turn leases' single-row take and release (server/gateway/
+ * turn-order.ts), each a WITH clause: PostgreSQL takes the lock at commit, after the writes, so it
+ * is held no longer, and a lease costs no round trip of its own.
  */
 export class PgBus implements LiveBus {
   #client: pg.Client | null = null;
@@ -29,10 +38,11 @@ export class PgBus implements LiveBus {
   #backoff = MIN_BACKOFF_MS;
   #retry: NodeJS.Timeout | undefined;
   #pending = new Map<string, LivePointer>();
+  #riders: Rider[] = [];
   #flushing = false;
   /** The listener's backend pid (tests terminate it to prove the catch-up). */
   backendPid: number | null = null;
-  readonly stats = { published: 0, received: 0, notifies: 0, reconnects: 0 };
+  readonly stats = { published: 0, received: 0, notifies: 0, reconnects: 0, statements: 0 };
 
   constructor(private readonly opts: { url: string; db: Kysely<unknown>; log: Log }) {}
 
@@ -43,6 +53,25 @@ export class PgBus implements LiveBus {
     const earlier = this.#pending.get(key);
     if (earlier?.k === 'm' && p.k === 'm' && earlier.s > p.s) return;
     this.#pending.set(key, p);
+    this.#schedule();
+  }
+
+  ride<R>(write: RawBuilder<R>, p?: LivePointer): Promise<R | undefined> {
+    if (this.#closed) {
+      this.stats.statements++;
+      return write.execute(this.opts.db).then((r) => r.rows[0]);
+    }
+    return new Promise((resolve, reject) => {
+      this.#riders.push({
+        write,
+        done: (err, row) => (err === undefined ? resolve((row ?? undefined) as R | undefined) : reject(err)),
+      });
+      if (p) this.publish(p);
+      else this.#schedule();
+    });
+  }
+
+  #schedule(): void {
     if (!this.#flushing) {
       this.#flushing = true;
       setImmediate(() => void this.#flush());
@@ -50,20 +79,57 @@ export class PgBus implements LiveBus {
   }
 
   async #flush(): Promise<void> {
-    while (this.#pending.size > 0 && !this.#closed) {
+    while ((this.#pending.size > 0 || this.#riders.length > 0) && !this.#closed) {
       const batch = [...this.#pending.values()].map((p) => JSON.stringify(p));
+      const riders = this.#riders;
       this.#pending.clear();
+      this.#riders = [];
       const calls = batch.map((payload) => sql`pg_notify(${LIVE_CHANNEL}, ${payload})`);
+      // Data-modifying WITH clauses run once, to completion, before the notifies are queued.
+      const writes = riders.map((r, i) => sql`${sql.raw(`w${i}`)} AS (${r.write})`);
+      const results = riders.map(
+        (_, i) =>
+          sql`(SELECT row_to_json(${sql.raw(`w${i}`)}) FROM ${sql.raw(`w${i}`)} LIMIT 1) AS ${sql.raw(`r${i}`)}`,
+      );
+      const statement =
+        writes.length > 0
+          ? sql<Record<string, unknown>>`with ${sql.join(writes)} select ${sql.join([...calls, ...results])}`
+          : sql<Record<string, unknown>>`select ${sql.join(calls)}`;
       try {
         // One statement, one transaction, one take of the commit lock for the whole batch.
-        await sql`select ${sql.join(calls)}`.execute(this.opts.db);
+        this.stats.statements++;
+        const { rows } = await statement.execute(this.opts.db);
         this.stats.notifies += batch.length;
+        for (const [i, r] of riders.entries()) r.done(undefined, rows[0]?.[`r${i}`]);
       } catch (err) {
-        // Lost pointers are repaired by the receivers' periodic resync (server/live/delivery.ts).
         this.opts.log.warn({ err: (err as Error).message, pointers: batch.length }, 'live: notify failed');
+        if (riders.length === 0) continue;
+        // A write failed (a lock conflict with another node's flush): each is made on its own,
+        // then the pointers go once more alone. Pointers lost even so are repaired by the
+        // receivers' periodic resync (server/live/delivery.ts).
+        for (const r of riders) await this.#alone(r);
+        if (calls.length === 0) continue;
+        this.stats.statements++;
+        await sql`select ${sql.join(calls)}`.execute(this.opts.db).then(
+          () => {
+            this.stats.notifies += batch.length;
+          },
+          () => {},
+        );
       }
     }
     this.#flushing = false;
+    for (const r of this.#riders.splice(0)) await this.#alone(r);
+  }
+
+  async #alone(r: Rider): Promise<void> {
+    try {
+      this.stats.statements++;
+      const { rows } = await r.write.execute(this.opts.db);
+      r.done(undefined, rows[0]);
+    } catch (err) {
+      r.done(err ?? new Error('write failed'));
+    }
   }
 
   async start(handlers: LiveHandlers): Promise<void> {

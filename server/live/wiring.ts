@@ -30,7 +30,7 @@ export async function startLive(w: LiveWiring): Promise<{ delivery: LiveDelivery
   if (w.databaseUrl) {
     bus = new PgBus({ url: w.databaseUrl, db: w.db as unknown as Kysely<unknown>, log: w.log });
   } else {
-    bus = new InProcessBus();
+    bus = new InProcessBus(w.db as unknown as Kysely<unknown>);
   }
   const sites = new Map<string, string>();
   const siteOf = async (id: string): Promise<string | null> => {

@@ -7,7 +7,9 @@ import { openPostgresStore } from '../../../server/store/postgres.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
 
 // The budgets every node shares (docs/scaling.md), on a real PostgreSQL database: a message is one
-// statement that checks the model-call budget and counts the message together.
+// statement that checks the model-call budget, counts the message and reserves the model calls its
+// turn is expected to make; steps spend the reservation without a round trip, and what is left is
+// given back when the turn ends, so the shared count is exact across nodes.
 describe.skipIf(!postgresAvailable)(`shared visitor budgets on PostgreSQL${POSTGRES_SKIP_REASON}`, () => {
   let store: Store;
   let drop: () => Promise<void>;
@@ -64,13 +66,110 @@ describe.skipIf(!postgresAvailable)(`shared visitor budgets on PostgreSQL${POSTG
         .where('key', '=', 's:v3:m')
         .executeTakeFirst();
       expect(counted).toBeUndefined();
-      // The next minute allows the full two messages.
+      // The next minute allows the full two messages (each turn ends without a model step, so
+      // what the message reserved is given back).
       clock += 60_000;
       expect(await budgets.admitMessage('s:v3')).toEqual({ ok: true });
+      await budgets.turnEnded('s:v3');
       expect(await budgets.admitMessage('s:v3')).toEqual({ ok: true });
+      await budgets.turnEnded('s:v3');
       expect(await budgets.admitMessage('s:v3')).toMatchObject({ ok: false, code: 'rate_limited' });
     } finally {
       budgets.close();
+    }
+  });
+  const step = async (m: Model) => {
+    for await (const _ of m.step({} as never, new AbortController().signal));
+  };
+  const callsOf = async (key: string) =>
+    Number(
+      (
+        await store.db
+          .selectFrom('visitor_budgets')
+          .select('used')
+          .where('key', '=', `${key}:c`)
+          .executeTakeFirst()
+      )?.used ?? 0,
+    );
+
+  it('charges a tool-using turn in the statement that admits its message, and gives back what is unused', async () => {
+    const budgets = new SharedBudgets(store.db, { messagesPerMinute: 30, modelCallsPerMinute: 100 }, now);
+    try {
+      const wrapped = budgets.wrapModel(model, 's:v4');
+      // The first turn reserves one call: its second step (after the tool call) is charged alone.
+      let before = store.statements();
+      expect(await budgets.admitMessage('s:v4')).toEqual({ ok: true });
+      await step(wrapped);
+      await step(wrapped);
+      await budgets.turnEnded('s:v4');
+      expect(store.statements() - before).toBe(2);
+      // From then on a message reserves the two steps its turn makes: one round trip per turn.
+      for (let turn = 0; turn < 3; turn++) {
+        before = store.statements();
+        expect(await budgets.admitMessage('s:v4')).toEqual({ ok: true });
+        await step(wrapped);
+        await step(wrapped);
+        await budgets.turnEnded('s:v4');
+        expect(store.statements() - before).toBe(1);
+      }
+      expect(await callsOf('s:v4')).toBe(8);
+      // A turn that makes one step gives the other back: the count is the calls made.
+      expect(await budgets.admitMessage('s:v4')).toEqual({ ok: true });
+      await step(wrapped);
+      await budgets.turnEnded('s:v4');
+      expect(await callsOf('s:v4')).toBe(9);
+      // A turn a person answers makes none, gives back its one, and the next message reserves none.
+      expect(await budgets.admitMessage('s:v4')).toEqual({ ok: true });
+      await budgets.turnEnded('s:v4');
+      expect(await callsOf('s:v4')).toBe(9);
+      before = store.statements();
+      expect(await budgets.admitMessage('s:v4')).toEqual({ ok: true });
+      await budgets.turnEnded('s:v4');
+      expect(store.statements() - before).toBe(1);
+      expect(await callsOf('s:v4')).toBe(9);
+    } finally {
+      budgets.close();
+    }
+  });
+
+  it('is exact across two nodes: the calls made on both never pass the budget, and the count is the calls made', async () => {
+    const limits = { messagesPerMinute: 100, modelCallsPerMinute: 7 };
+    const nodes = [new SharedBudgets(store.db, limits, now), new SharedBudgets(store.db, limits, now)];
+    const models = nodes.map((n) => n.wrapModel(model, 's:v5'));
+    let made = 0;
+    let refusedSteps = 0;
+    try {
+      // Tool-using turns on alternate nodes, two steps each, until the budget refuses.
+      for (let turn = 0; turn < 8; turn++) {
+        const i = turn % 2;
+        const node = nodes[i]!;
+        const admitted = await node.admitMessage('s:v5');
+        if (!admitted.ok) {
+          expect(admitted.code).toBe('model_budget');
+          continue;
+        }
+        for (let s = 0; s < 2; s++) {
+          try {
+            await step(models[i]!);
+            made++;
+          } catch (err) {
+            expect(err).toBeInstanceOf(ModelBudgetExceeded);
+            refusedSteps++;
+            break;
+          }
+        }
+        await node.turnEnded('s:v5');
+      }
+      expect(made).toBe(7);
+      expect(refusedSteps).toBe(1);
+      // Refused steps are counted as attempts (as on one node); nothing reserved is left over.
+      expect(await callsOf('s:v5')).toBe(made + refusedSteps);
+      // Both nodes refuse new messages until the minute is over, then both admit again.
+      for (const n of nodes) expect(await n.admitMessage('s:v5')).toMatchObject({ code: 'model_budget' });
+      clock += 60_000;
+      for (const n of nodes) expect(await n.admitMessage('s:v5')).toEqual({ ok: true });
+    } finally {
+      for (const n of nodes) n.close();
     }
   });
 });
