@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { VisitorAgent } from '../agent/agent.js';
+import { linkedSignal } from '../agent/linked-signal.js';
 import { TurnWithdrawn } from '../agent/loop.js';
 import type { Metrics } from '../metrics.js';
 import { type ConversationStore, newId } from '../store/conversations.js';
+import { TAIL_MESSAGES } from '../store/tails.js';
 import type { GatewayControl } from './control.js';
 import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
@@ -52,8 +54,11 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
   let toolErrors = 0;
   const silenced = new AbortController();
   let untrack: (() => void) | undefined;
+  // The reply stops when the process drains or a person takes the conversation.
+  const stop = linkedSignal([deps.control.signal, silenced.signal]);
   try {
-    const history = await deps.conversations.recent(conversationId, 20);
+    // The model's context: as many as the store keeps per conversation (read from memory, checked).
+    const history = await deps.conversations.recent(conversationId, TAIL_MESSAGES);
     // Already answered (a queued duplicate of a resumed turn, or two messages answered at once).
     const last = history.at(-1);
     if (last?.role !== 'visitor') return;
@@ -74,7 +79,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     // Status lines ("Sam joined") are for the widget, never the model.
     const transcript = history.filter((m) => m.role !== 'status');
-    const text = await agent.reply(transcript, sink, AbortSignal.any([deps.control.signal, silenced.signal]));
+    const text = await agent.reply(transcript, sink, stop.signal);
     // Stored before it is marked complete: the final message frame is the completion.
     const { message } = await deps.conversations.append(conversationId, {
       role: 'assistant',
@@ -109,6 +114,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     await deps.guard?.afterTurn(conversationId, { failed: failure.code }).catch(() => {});
   } finally {
+    stop.dispose();
     untrack?.();
   }
 }
