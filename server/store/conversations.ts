@@ -360,12 +360,13 @@ export class ConversationStore {
 
   /**
    * The last `limit` messages, oldest first (model context). A conversation read here before keeps
-   * its tail in memory, used after reading only its `last_seq` (tails.ts).
+   * its tail in memory, used after reading only its `last_seq` (tails.ts), or none when the caller
+   * has just read it (`lastSeq`, from the same row).
    */
-  async recent(conversationId: string, limit: number): Promise<StoredMessage[]> {
+  async recent(conversationId: string, limit: number, lastSeq?: number): Promise<StoredMessage[]> {
     if (this.#tails.has(conversationId)) {
-      const conv = await this.#lastSeq.first([conversationId]);
-      const kept = conv && this.#tails.get(conversationId, Number(conv.last_seq), limit);
+      const seq = lastSeq ?? (await this.#lastSeq.first([conversationId]))?.last_seq;
+      const kept = seq !== undefined && this.#tails.get(conversationId, Number(seq), limit);
       if (kept) return kept;
     }
     const rows = (await this.#recent.all([conversationId, limit])).reverse();
