@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { linkedSignal } from './linked-signal.js';
 import { type Model, ModelError, type ModelRequest, type ToolCall } from './model.js';
 
 export interface StepOptions {
@@ -70,15 +71,15 @@ async function attemptStep(
   onText: (text: string) => void,
   outer: AbortSignal,
 ): Promise<Omit<StepOutcome, 'retries'>> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([outer, timeout]);
+  const linked = linkedSignal([outer], timeoutMs);
+  const { signal } = linked;
   const calls: ToolCall[] = [];
   let text = '';
   let reason: StepOutcome['reason'] | null = null;
   const events = model.step(req, signal)[Symbol.asyncIterator]();
   // A model that stops yielding (a stalled stream) is cut off by the timeout even if it ignores the signal.
   const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(timeout.aborted ? timeoutError(timeoutMs) : outer.reason);
+    const onAbort = () => reject(linked.timedOut() ? timeoutError(timeoutMs) : outer.reason);
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -96,8 +97,10 @@ async function attemptStep(
     }
   } catch (err) {
     void events.return?.(undefined)?.catch(() => {});
-    if (timeout.aborted && !outer.aborted) throw timeoutError(timeoutMs);
+    if (linked.timedOut() && !outer.aborted) throw timeoutError(timeoutMs);
     throw err;
+  } finally {
+    linked.dispose();
   }
   if (reason === 'error') throw new ModelError('the model reported an error', true);
   // A stream that ended without saying how is a cut stream (docs/agent.md Q1.3: usage may be missing too).

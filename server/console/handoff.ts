@@ -14,7 +14,7 @@ import type { Database } from '../store/schema.js';
 import type { ConsoleHub } from './console-hub.js';
 import type { NoteStore } from './notes.js';
 import { withinOfficeHours } from './office-hours.js';
-import type { OwnershipStore } from './ownership.js';
+import type { OwnedConversation, OwnershipStore } from './ownership.js';
 import { withRequestHuman } from './request-human.js';
 import { handoffSummary } from './summary.js';
 
@@ -96,9 +96,18 @@ export class Handoff implements TurnGuard {
     return withRequestHuman(guarded, (reason) => this.request(conversationId, 'model_requested', reason));
   }
 
-  async beforeTurn(conversationId: string, visitorText: string): Promise<boolean> {
+  /** The owner row, read before the turn (its last_seq also serves the conversation's kept tail). */
+  read(conversationId: string): Promise<OwnedConversation | null> {
+    return this.deps.ownership.get(conversationId);
+  }
+
+  async beforeTurn(
+    conversationId: string,
+    visitorText: string,
+    state?: OwnedConversation | null,
+  ): Promise<boolean> {
     this.#turns.delete(conversationId);
-    let c = await this.deps.ownership.get(conversationId);
+    let c = state !== undefined ? state : await this.deps.ownership.get(conversationId);
     if (!c) return true;
     if (c.status === 'resolved' && (await this.deps.ownership.reopen(conversationId))) {
       await this.deps.announce(conversationId);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { nowIso } from '../store/db.js';
+import { HotQuery } from '../store/hot.js';
 import type { ConversationOwner, Database } from '../store/schema.js';
 
 /** A conversation as the console lists it. */
@@ -70,43 +71,44 @@ function toOwned(r: Row): OwnedConversation {
  * UPDATE, so two operators (or two nodes) racing for a conversation cannot both win.
  */
 export class OwnershipStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Both run on every visitor turn: SQL text prepared once (store/hot.ts), not Kysely builders.
+  readonly #get: HotQuery<Row>;
+  readonly #getNamed: HotQuery<Row & { customer_name: string | null; operator_name: string | null }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const columns = COLUMNS.map((k) => `"${k}"`);
+    this.#get = new HotQuery(db, `SELECT ${columns.join(', ')} FROM "conversations" WHERE "id" = ?`);
+    // A guest (anon:…) has no customer record, whatever ids the CRM uses.
+    this.#getNamed = new HotQuery(
+      db,
+      `SELECT ${columns.map((c) => `"c".${c}`).join(', ')}, "cu"."name" AS "customer_name", "o"."name" AS "operator_name"
+       FROM "conversations" AS "c"
+       LEFT JOIN "customers" AS "cu"
+         ON "cu"."id" = "c"."subject" AND "cu"."site_id" = "c"."site_id" AND "c"."subject" NOT LIKE 'anon:%'
+       LEFT JOIN "operators" AS "o" ON "o"."id" = "c"."operator_id"
+       WHERE "c"."id" = ?`,
+    );
+  }
 
   async get(id: string): Promise<OwnedConversation | null> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .select(COLUMNS)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row ? toOwned(row as Row) : null;
+    const row = await this.#get.first([id]);
+    return row ? toOwned(row) : null;
   }
 
   /**
    * The conversation with the names its console summary shows (the customer's, the owning
-   * operator's), in one statement: announced after every visitor message.
+   * operator's), in one statement: announced after every visitor message while a console of the
+   * site is open on this node.
    */
   async getNamed(id: string): Promise<{
     conversation: OwnedConversation;
     customerName: string | null;
     operatorName: string | null;
   } | null> {
-    const row = await this.db
-      .selectFrom('conversations as c')
-      .leftJoin('customers as cu', (j) =>
-        // A guest (anon:…) has no customer record, whatever ids the CRM uses.
-        j
-          .onRef('cu.id', '=', 'c.subject')
-          .onRef('cu.site_id', '=', 'c.site_id')
-          .on('c.subject', 'not like', 'anon:%'),
-      )
-      .leftJoin('operators as o', 'o.id', 'c.operator_id')
-      .select(COLUMNS.map((k) => `c.${k}` as const))
-      .select(['cu.name as customer_name', 'o.name as operator_name'])
-      .where('c.id', '=', id)
-      .executeTakeFirst();
+    const row = await this.#getNamed.first([id]);
     if (!row) return null;
     return {
-      conversation: toOwned(row as unknown as Row),
+      conversation: toOwned(row),
       customerName: row.customer_name ?? null,
       operatorName: row.operator_name ?? null,
     };

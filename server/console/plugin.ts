@@ -102,6 +102,10 @@ export function buildConsole(deps: {
         if (siteOf.size > 50_000) siteOf.clear();
         siteOf.set(conversationId, site);
       }
+      // Consoles are reached only on the node they are connected to: with none of this site here,
+      // there is nobody to tell, and the announce's read is skipped (it ran on every visitor turn).
+      // A console that opens later reads the conversation list itself.
+      if (!consoles.watches(site)) return;
       if (frame.type === 'tool') consoles.publish(site, { type: 'tool', conversationId, tool: frame });
       if (frame.type !== 'message') return;
       consoles.publish(site, { type: 'message', conversationId, message: frame });

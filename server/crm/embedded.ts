@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { HotQuery } from '../store/hot.js';
 import type { Database, TicketCommentsTable, TicketsTable } from '../store/schema.js';
 import type {
   CommonStatus,
@@ -60,15 +61,26 @@ function since(windowMs: number): string {
 /**
  * The default CRM: customers and tickets in Deputy's own SQLite database, one instance per site, every
  * query scoped to that site (docs/threat-model.md S3: the same `sub` on two sites is two customers).
- * Every value reaches SQL as a bound parameter (Kysely), never spliced into the query text (F1).
+ * Every value reaches SQL as a bound parameter (Kysely, or a statement prepared once: store/hot.ts),
+ * never spliced into the query text (F1).
  */
 export class EmbeddedCrm implements CrmAdapter {
   readonly name = 'embedded';
 
+  // get_ticket_status reads both on every call: SQL prepared once (store/hot.ts), still bound parameters.
+  readonly #ticket: HotQuery<Selectable<TicketsTable>>;
+  readonly #comments: HotQuery<Selectable<TicketCommentsTable>>;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly siteId: string = 'demo',
-  ) {}
+  ) {
+    this.#ticket = new HotQuery(db, 'SELECT * FROM "tickets" WHERE "site_id" = ? AND "id" = ?');
+    this.#comments = new HotQuery(
+      db,
+      'SELECT * FROM "ticket_comments" WHERE "site_id" = ? AND "ticket_id" = ? ORDER BY "id" DESC LIMIT ?',
+    );
+  }
 
   async getCustomer(customerId: string): Promise<Customer | null> {
     const row = await this.db
@@ -96,12 +108,7 @@ export class EmbeddedCrm implements CrmAdapter {
   async getTicket(raw: string): Promise<Ticket | null> {
     const ticketId = siteTicketId('embedded', raw);
     if (!ticketId) return null;
-    const row = await this.db
-      .selectFrom('tickets')
-      .selectAll()
-      .where('site_id', '=', this.siteId)
-      .where('id', '=', ticketId)
-      .executeTakeFirst();
+    const row = await this.#ticket.first([this.siteId, ticketId]);
     return row ? toTicket(row) : null;
   }
 
@@ -117,14 +124,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
-    const rows = await this.db
-      .selectFrom('ticket_comments')
-      .selectAll()
-      .where('site_id', '=', this.siteId)
-      .where('ticket_id', '=', ticketId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await this.#comments.all([this.siteId, ticketId, limit]);
     return rows.reverse().map(toComment);
   }
 

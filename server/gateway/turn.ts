@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { VisitorAgent } from '../agent/agent.js';
+import { linkedSignal } from '../agent/linked-signal.js';
 import { TurnWithdrawn } from '../agent/loop.js';
 import type { Metrics } from '../metrics.js';
 import { type ConversationStore, newId } from '../store/conversations.js';
+import { TAIL_MESSAGES } from '../store/tails.js';
 import type { GatewayControl } from './control.js';
 import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
@@ -28,8 +30,20 @@ export interface TurnDeps {
  * before the turn, and a turn running when ownership moves is silenced (its signal aborted).
  */
 export interface TurnGuard {
-  /** May the bot answer this visitor message? May hand the conversation to a person instead. */
-  beforeTurn(conversationId: string, visitorText: string): Promise<boolean>;
+  /**
+   * The conversation as the guard reads it before a turn (null: no such row). Read first, so its
+   * `lastSeq` also tells the store whether its kept tail is current: one read serves both.
+   */
+  read?(conversationId: string): Promise<{ lastSeq: number } | null>;
+  /**
+   * May the bot answer this visitor message? May hand the conversation to a person instead. `state`
+   * is what `read` just returned, when it did.
+   */
+  beforeTurn(
+    conversationId: string,
+    visitorText: string,
+    state?: { lastSeq: number } | null,
+  ): Promise<boolean>;
   /** Registers a running turn; `silence` is called if a person takes the conversation meanwhile. */
   track(conversationId: string, silence: () => void): () => void;
   /** How the turn went: the fail-twice and outage triggers. */
@@ -52,12 +66,17 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
   let toolErrors = 0;
   const silenced = new AbortController();
   let untrack: (() => void) | undefined;
+  // The reply stops when the process drains or a person takes the conversation.
+  const stop = linkedSignal([deps.control.signal, silenced.signal]);
   try {
-    const history = await deps.conversations.recent(conversationId, 20);
+    const state = deps.guard?.read ? await deps.guard.read(conversationId) : undefined;
+    // The model's context: as many as the store keeps per conversation (from memory when the tail
+    // ends at the last_seq just read).
+    const history = await deps.conversations.recent(conversationId, TAIL_MESSAGES, state?.lastSeq);
     // Already answered (a queued duplicate of a resumed turn, or two messages answered at once).
     const last = history.at(-1);
     if (last?.role !== 'visitor') return;
-    if (deps.guard && !(await deps.guard.beforeTurn(conversationId, last.text))) return;
+    if (deps.guard && !(await deps.guard.beforeTurn(conversationId, last.text, state))) return;
     untrack = deps.guard?.track(conversationId, () => silenced.abort());
     hub.startReply(conversationId, replyId);
     replying = true;
@@ -74,7 +93,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     // Status lines ("Sam joined") are for the widget, never the model.
     const transcript = history.filter((m) => m.role !== 'status');
-    const text = await agent.reply(transcript, sink, AbortSignal.any([deps.control.signal, silenced.signal]));
+    const text = await agent.reply(transcript, sink, stop.signal);
     // Stored before it is marked complete: the final message frame is the completion.
     const { message } = await deps.conversations.append(conversationId, {
       role: 'assistant',
@@ -109,6 +128,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     await deps.guard?.afterTurn(conversationId, { failed: failure.code }).catch(() => {});
   } finally {
+    stop.dispose();
     untrack?.();
   }
 }

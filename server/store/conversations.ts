@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { nowIso } from './db.js';
 import { dialectOf, isUniqueViolation } from './dialect.js';
+import { HotQuery, type RawSqlite, type RawStatement, rawSqlite } from './hot.js';
 import type { Database, MessageRole, MessagesTable } from './schema.js';
+import { TAIL_MESSAGES, TailCache } from './tails.js';
 
 export type StoredMessage = MessagesTable;
 
@@ -13,8 +15,22 @@ export interface Conversation {
   lastSeq: number;
 }
 
+/** Random bytes per id: 96 bits, unguessable (an anonymous visitor's conversation id is their proof). */
+const ID_BYTES = 12;
+/** Ids drawn per call into the CSPRNG: one call per id cost more than the id's use on a turn. */
+const POOLED_IDS = 128;
+let pool = Buffer.alloc(0);
+let pooled = 0;
+
 function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  // Every id takes bytes no other id took (as crypto.randomUUID's own cache does).
+  if (pooled + ID_BYTES > pool.length) {
+    pool = randomBytes(ID_BYTES * POOLED_IDS);
+    pooled = 0;
+  }
+  const id = pool.toString('base64url', pooled, pooled + ID_BYTES);
+  pooled += ID_BYTES;
+  return `${prefix}_${id}`;
 }
 
 export interface NewMessage {
@@ -74,6 +90,48 @@ async function appendIn(
   return { message, duplicate: false };
 }
 
+/** The statements of one append on SQLite's raw connection (the same three as appendIn). */
+const APPEND_SQL = {
+  duplicate: 'SELECT * FROM "messages" WHERE "conversation_id" = ? AND "client_id" = ?',
+  bump: 'UPDATE "conversations" SET "last_seq" = "last_seq" + 1, "updated_at" = ? WHERE "id" = ? RETURNING "last_seq"',
+  insert:
+    'INSERT INTO "messages" ("id", "conversation_id", "seq", "role", "text", "client_id", "created_at", "author") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+} as const;
+
+type AppendStatements = { [K in keyof typeof APPEND_SQL]: RawStatement };
+
+/** appendIn on the raw connection, synchronously, inside the caller's transaction. */
+function appendRaw(s: AppendStatements, conversationId: string, msg: NewMessage): Appended {
+  if (msg.clientId) {
+    const existing = s.duplicate.get<StoredMessage>(conversationId, msg.clientId);
+    if (existing) return { message: existing, duplicate: true };
+  }
+  const now = nowIso();
+  const conv = s.bump.get<{ last_seq: number }>(now, conversationId);
+  if (!conv) throw new Error(`no conversation ${conversationId}`);
+  const message: StoredMessage = {
+    id: msg.id ?? newId('msg'),
+    conversation_id: conversationId,
+    seq: conv.last_seq,
+    role: msg.role,
+    text: msg.text,
+    client_id: msg.clientId ?? null,
+    created_at: now,
+    author: msg.author ?? null,
+  };
+  s.insert.run(
+    message.id,
+    conversationId,
+    message.seq,
+    message.role,
+    message.text,
+    message.client_id,
+    now,
+    message.author,
+  );
+  return { message, duplicate: false };
+}
+
 /**
  * One append as one statement (PostgreSQL): the duplicate check, the next sequence number under the
  * conversation's row lock, and the insert, in a single round trip instead of five (BEGIN, three
@@ -125,11 +183,31 @@ async function appendStatement(
 export class ConversationStore {
   #pending: PendingAppend[] = [];
   /** PostgreSQL: the last append per conversation, so appends commit in the order they were made. */
-  #tails = new Map<string, Promise<unknown>>();
+  #chains = new Map<string, Promise<unknown>>();
   readonly #onePerStatement: boolean;
+  /** SQLite: the raw connection the appends run on, and their statements (prepared on first use). */
+  readonly #raw: RawSqlite | undefined;
+  #appendStatements: AppendStatements | null = null;
+  /** SQLite: a batch waiting for a transaction someone else holds; later batches queue behind it. */
+  #waiting: Promise<void> | null = null;
+  readonly #recent: HotQuery<StoredMessage>;
+  readonly #since: HotQuery<StoredMessage>;
+  readonly #lastSeq: HotQuery<{ last_seq: number }>;
+  /** The model's context per recently active conversation, checked against `last_seq` before use. */
+  readonly #tails = new TailCache();
 
   constructor(private readonly db: Kysely<Database>) {
     this.#onePerStatement = dialectOf(db) === 'postgres';
+    this.#raw = rawSqlite(db);
+    this.#recent = new HotQuery(
+      db,
+      'SELECT * FROM "messages" WHERE "conversation_id" = ? ORDER BY "seq" DESC LIMIT ?',
+    );
+    this.#since = new HotQuery(
+      db,
+      'SELECT * FROM "messages" WHERE "conversation_id" = ? AND "seq" > ? ORDER BY "seq" ASC LIMIT ?',
+    );
+    this.#lastSeq = new HotQuery(db, 'SELECT "last_seq" FROM "conversations" WHERE "id" = ?');
   }
 
   async create(siteId: string, subject: string): Promise<Conversation> {
@@ -178,7 +256,7 @@ export class ConversationStore {
     if (this.#onePerStatement) return this.#appendInOrder(conversationId, msg);
     return new Promise((resolve, reject) => {
       this.#pending.push({ conversationId, msg, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => void this.#flush());
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -189,29 +267,48 @@ export class ConversationStore {
    * trips more than the statements it groups.
    */
   #appendInOrder(conversationId: string, msg: NewMessage): Promise<Appended> {
-    const previous = this.#tails.get(conversationId) ?? Promise.resolve();
-    const next = previous.then(
-      () => appendStatement(this.db, conversationId, msg),
-      () => appendStatement(this.db, conversationId, msg),
-    );
-    this.#tails.set(conversationId, next);
+    const previous = this.#chains.get(conversationId) ?? Promise.resolve();
+    const run = async () => this.#stored(await appendStatement(this.db, conversationId, msg));
+    const next = previous.then(run, run);
+    this.#chains.set(conversationId, next);
     const forget = () => {
-      if (this.#tails.get(conversationId) === next) this.#tails.delete(conversationId);
+      if (this.#chains.get(conversationId) === next) this.#chains.delete(conversationId);
     };
     next.then(forget, forget);
     return next;
   }
 
-  async #flush(): Promise<void> {
+  /**
+   * Commits the appends made since the last flush in one transaction. On SQLite's raw connection
+   * the whole batch runs synchronously (nothing else can run in between); while a Kysely
+   * transaction holds the connection, the batch goes through Kysely, which waits for it, and
+   * batches after it wait behind it, so appends still commit in the order they were made.
+   */
+  #flush(): void {
     const batch = this.#pending;
     this.#pending = [];
+    const raw = this.#raw;
+    if (raw && !raw.busy() && !this.#waiting) {
+      this.#flushRaw(raw, batch);
+      return;
+    }
+    const waiting = (this.#waiting ?? Promise.resolve()).then(() => this.#flushKysely(batch));
+    this.#waiting = waiting;
+    void waiting.then(() => {
+      if (this.#waiting === waiting) this.#waiting = null;
+    });
+  }
+
+  #flushRaw(raw: RawSqlite, batch: PendingAppend[]): void {
+    this.#appendStatements ??= {
+      duplicate: raw.prepare(APPEND_SQL.duplicate),
+      bump: raw.prepare(APPEND_SQL.bump),
+      insert: raw.prepare(APPEND_SQL.insert),
+    };
+    const s = this.#appendStatements;
     try {
-      const results = await this.db.transaction().execute(async (trx) => {
-        const out: Appended[] = [];
-        for (const p of batch) out.push(await appendIn(trx, p.conversationId, p.msg));
-        return out;
-      });
-      for (const [i, p] of batch.entries()) p.resolve(results[i] as Appended);
+      const results = raw.transaction(() => batch.map((p) => appendRaw(s, p.conversationId, p.msg)));
+      for (const [i, p] of batch.entries()) p.resolve(this.#stored(results[i] as Appended));
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -220,7 +317,35 @@ export class ConversationStore {
       // One failing append (a conversation that is gone) must not fail the others: each alone.
       for (const p of batch) {
         try {
-          p.resolve(await this.db.transaction().execute((trx) => appendIn(trx, p.conversationId, p.msg)));
+          p.resolve(this.#stored(raw.transaction(() => appendRaw(s, p.conversationId, p.msg))));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
+  }
+
+  async #flushKysely(batch: PendingAppend[]): Promise<void> {
+    try {
+      const results = await this.db.transaction().execute(async (trx) => {
+        const out: Appended[] = [];
+        for (const p of batch) out.push(await appendIn(trx, p.conversationId, p.msg));
+        return out;
+      });
+      for (const [i, p] of batch.entries()) p.resolve(this.#stored(results[i] as Appended));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One failing append (a conversation that is gone) must not fail the others: each alone.
+      for (const p of batch) {
+        try {
+          p.resolve(
+            this.#stored(
+              await this.db.transaction().execute((trx) => appendIn(trx, p.conversationId, p.msg)),
+            ),
+          );
         } catch (e) {
           p.reject(e);
         }
@@ -230,26 +355,29 @@ export class ConversationStore {
 
   /** Messages after `afterSeq`, oldest first (resume). */
   async since(conversationId: string, afterSeq: number, limit = 500): Promise<StoredMessage[]> {
-    return this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq', 'asc')
-      .limit(limit)
-      .execute();
+    return this.#since.all([conversationId, afterSeq, limit]);
   }
 
-  /** The last `limit` messages, oldest first (model context). */
-  async recent(conversationId: string, limit: number): Promise<StoredMessage[]> {
-    const rows = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .orderBy('seq', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.reverse();
+  /**
+   * The last `limit` messages, oldest first (model context). A conversation read here before keeps
+   * its tail in memory, used after reading only its `last_seq` (tails.ts), or none when the caller
+   * has just read it (`lastSeq`, from the same row).
+   */
+  async recent(conversationId: string, limit: number, lastSeq?: number): Promise<StoredMessage[]> {
+    if (this.#tails.has(conversationId)) {
+      const seq = lastSeq ?? (await this.#lastSeq.first([conversationId]))?.last_seq;
+      const kept = seq !== undefined && this.#tails.get(conversationId, Number(seq), limit);
+      if (kept) return kept;
+    }
+    const rows = (await this.#recent.all([conversationId, limit])).reverse();
+    if (limit === TAIL_MESSAGES) this.#tails.set(conversationId, rows);
+    return rows;
+  }
+
+  /** A committed append, as the tails learn it. */
+  #stored(appended: Appended): Appended {
+    if (!appended.duplicate) this.#tails.appended(appended.message);
+    return appended;
   }
 }
 

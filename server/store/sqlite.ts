@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type DialectAdapter, Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { SqliteStore } from './db.js';
+import { registerRawSqlite } from './hot.js';
 import { runMigrations } from './migrate.js';
 import type { Database } from './schema.js';
 import { fileSecrets } from './secrets.js';
@@ -24,6 +25,8 @@ export async function openSqliteStore(dataDir: string, fileName = 'deputy.sqlite
   const db = new Kysely<Database>({
     dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite, counter) }),
   });
+  // The turn's hottest queries skip Kysely on the same connection (hot.ts).
+  registerRawSqlite(db, sqlite, counter);
   try {
     await runMigrations(db, file);
   } catch (err) {

@@ -25,8 +25,28 @@ const FLOW_OF: Record<PromptId, Flow> = {
   offer_ticket: 'offer',
 };
 
+/**
+ * What promptIn found per assistant text: a conversation's earlier replies are searched again on
+ * every step of every turn (every prompt of every locale each time), and replies repeat. Bounded;
+ * texts too long to be worth keeping are searched each time.
+ */
+const FOUND = new Map<string, PromptId | null>();
+const FOUND_MAX = 2000;
+const FOUND_TEXT_MAX = 1000;
+
 /** The prompt an assistant message ends with (in any locale), or null. */
 export function promptIn(text: string): PromptId | null {
+  const known = FOUND.get(text);
+  if (known !== undefined) return known;
+  const found = searchPrompt(text);
+  if (text.length <= FOUND_TEXT_MAX) {
+    if (FOUND.size >= FOUND_MAX) FOUND.clear();
+    FOUND.set(text, found);
+  }
+  return found;
+}
+
+function searchPrompt(text: string): PromptId | null {
   for (const strings of allStrings()) {
     let best: { id: PromptId; at: number } | null = null;
     for (const [id, prompt] of Object.entries(strings.prompts) as [PromptId, string][]) {

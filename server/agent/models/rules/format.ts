@@ -7,6 +7,20 @@ const DATE_FORMATS = new Map<string, Intl.DateTimeFormat>();
 
 /** An ISO date as the locale writes it ("November 18, 2026", "18 de noviembre de 2026"), or null. */
 export function localDate(iso: string, locale: string): string | null {
+  // The same few dates (a ticket's, its comments') are written on every turn about it.
+  const key = `${locale} ${iso}`;
+  const known = WRITTEN.get(key);
+  if (known !== undefined) return known;
+  const text = formatDate(iso, locale);
+  if (iso.length > 64) return text;
+  if (WRITTEN.size >= 1000) WRITTEN.clear();
+  WRITTEN.set(key, text);
+  return text;
+}
+
+const WRITTEN = new Map<string, string | null>();
+
+function formatDate(iso: string, locale: string): string | null {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return null;
   let f = DATE_FORMATS.get(locale);

@@ -96,6 +96,14 @@ const PROBLEM: readonly RegExp[] = [
  * widget's locale (a Spanish page gets English questions too), in the order of RULES.
  */
 export function ruleIntent(text: string): IntentKind | null {
+  const known = RULED.get(text);
+  if (known !== undefined) return known;
+  const kind = matchRules(text);
+  remember(RULED, text, kind);
+  return kind;
+}
+
+function matchRules(text: string): IntentKind | null {
   // English typo repair only for the English rules: it would turn "persona" into "person".
   const en = fold(normalize(text));
   const t = fold(text);
@@ -106,11 +114,36 @@ export function ruleIntent(text: string): IntentKind | null {
 }
 
 /**
+ * The latest answers per text. One visitor message is classified three or four times in a turn
+ * (the handoff guard, the rules model's decision, its follow-up after a tool result), every rule of
+ * every language each time; the answer depends on the text (and locale) alone.
+ */
+const RULED = new Map<string, IntentKind | null>();
+const DETECTED = new Map<string, Intent>();
+const REMEMBERED = 256;
+const REMEMBERED_TEXT = 2000;
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (key.length > REMEMBERED_TEXT) return;
+  if (memo.size >= REMEMBERED) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+}
+
+/**
  * Rules first, then (for English) the classifier above its confidence threshold, else out of scope.
  * The classifier is trained on English only: on other languages its guesses are noise, so there an
  * unmatched message gets the menu in the visitor's language instead of a wrong action.
  */
 export async function detectIntent(text: string, locale = 'en'): Promise<Intent> {
+  const key = `${locale}\u0000${text}`;
+  const known = DETECTED.get(key);
+  if (known) return known;
+  const intent = await classify(text, locale);
+  remember(DETECTED, key, intent);
+  return intent;
+}
+
+async function classify(text: string, locale: string): Promise<Intent> {
   const rule = ruleIntent(text);
   if (rule) return { kind: rule, by: 'rule' };
   // A phone number given with a word of change, in any language, is a new number.
