@@ -1,33 +1,21 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { safeParse } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import {
+  CallToolResultSchema,
   CancelledNotificationSchema,
+  ErrorCode,
   isInitializeRequest,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
+  isTaskAugmentedRequestParams,
   type JSONRPCMessage,
   JSONRPCMessageSchema,
   type JSONRPCNotification,
   type JSONRPCRequest,
+  McpError,
+  RELATED_TASK_META_KEY,
+  type ServerNotification,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCaller } from './auth.js';
-import { type CrmServerDeps, createCrmServer } from './server.js';
-
-/** The server side of one request: hands the message in, passes what the server sends back out. */
-class OneRequest implements Transport {
-  onmessage?: Transport['onmessage'];
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-
-  constructor(private readonly sent: (message: JSONRPCMessage) => void) {}
-  async start(): Promise<void> {}
-  async send(message: JSONRPCMessage): Promise<void> {
-    this.sent(message);
-  }
-  async close(): Promise<void> {
-    this.onclose?.();
-  }
-}
+import { type CrmServerDeps, type Method, type MethodContext, methodsFor } from './server.js';
 
 /** What the server sent for one request. */
 export interface Answer {
@@ -37,23 +25,29 @@ export interface Answer {
   response: JSONRPCMessage | null;
 }
 
+/** The reason a cancelled handler's signal carries (the SDK's, from `notifications/cancelled`). */
+const CANCELLED = 'cancelled by the client';
+
 /**
- * Answers one JSON-RPC request with a server built for this caller alone (stateless: nothing is
- * shared between requests but the CRM, the audit log, the validator and the requests in flight).
- * A `notifications/cancelled` from the same caller naming this request, or `abort` (the HTTP
- * client went away), cancels it: the SDK aborts the handler's signal and drops its response.
+ * Answers one JSON-RPC request from the method table built once per process (stateless: nothing
+ * is shared between requests but the CRM, the audit log and the requests in flight). The protocol
+ * layer is the SDK Server's, step for step (docs/architecture.md §7; test/server/mcp/dispatch.test.ts
+ * holds an SDK Server to the same answers): an unknown method is -32601, a request that breaks the
+ * SDK's schema for its method gets the SDK's error, a handler's error keeps its code, a tools/call
+ * result is checked against the SDK's result schema. A `notifications/cancelled` from the same
+ * caller naming this request, or `abort` (the HTTP client went away), cancels it: the handler's
+ * signal aborts and no response is sent.
  */
-export async function answerRequest(
+export function answerRequest(
   caller: McpCaller,
   deps: CrmServerDeps,
   request: JSONRPCRequest,
   abort?: AbortSignal,
 ): Promise<Answer> {
-  const server = createCrmServer(caller, deps);
   const notifications: JSONRPCNotification[] = [];
   return new Promise<Answer>((resolve) => {
     let settled = false;
-    let delivered = false;
+    const controller = new AbortController();
     const settle = (response: JSONRPCMessage | null) => {
       if (settled) return;
       settled = true;
@@ -61,40 +55,78 @@ export async function answerRequest(
       abort?.removeEventListener('abort', cancel);
       resolve({ notifications, response });
     };
-    // The server is dropped once it has answered, not closed: close() aborts and rejects its
-    // (finished) request bookkeeping, building error objects that cost 4 % of a call.
-    const transport = new OneRequest((message) => {
-      if (settled) return;
-      if (isJSONRPCNotification(message)) notifications.push(message);
-      else if (!isJSONRPCRequest(message)) settle(message);
-    });
     const cancel = () => {
-      if (delivered) {
-        transport.onmessage?.({
-          jsonrpc: '2.0',
-          method: 'notifications/cancelled',
-          params: { requestId: request.id, reason: 'cancelled by the client' },
-        });
-      }
+      controller.abort(CANCELLED);
       settle(null);
     };
     const untrack = deps.inFlight.track(caller, request.id, cancel);
+    // Cancelled before it started: it never runs.
     if (abort?.aborted) return cancel();
     abort?.addEventListener('abort', cancel, { once: true });
-    void server.connect(transport).then(() => {
-      // Cancelled before it started: it never runs.
-      if (settled) return;
-      delivered = true;
-      transport.onmessage?.(request, {
-        authInfo: {
-          token: caller.token,
-          clientId: caller.client,
-          scopes: caller.scopes,
-          expiresAt: caller.exp,
-        },
+    const method = methodsFor(caller).get(request.method);
+    if (!method) {
+      return settle({
+        jsonrpc: '2.0',
+        id: request.id,
+        error: { code: ErrorCode.MethodNotFound, message: 'Method not found' },
       });
-    });
+    }
+    const params = request.params as Record<string, unknown> | undefined;
+    // A related task's messages can only be queued, and this server has no task queue: the SDK
+    // then drops the request's notifications (its enqueue throws, and logToClient ignores that).
+    const meta = params?._meta as Record<string, { taskId?: unknown } | undefined> | undefined;
+    const relatedTask = Boolean(meta?.[RELATED_TASK_META_KEY]?.taskId);
+    const ctx: MethodContext = {
+      caller,
+      deps,
+      signal: controller.signal,
+      sendNotification: async (notification: ServerNotification) => {
+        if (controller.signal.aborted) return;
+        if (relatedTask) throw new Error('Cannot enqueue task message: no task queue');
+        notifications.push({ ...notification, jsonrpc: '2.0' } as JSONRPCNotification);
+      },
+    };
+    run(method, request, params, ctx).then(
+      (result) => {
+        if (!controller.signal.aborted) settle({ result, jsonrpc: '2.0', id: request.id } as JSONRPCMessage);
+      },
+      (error: { code?: unknown; message?: string; data?: unknown }) => {
+        if (controller.signal.aborted) return;
+        settle({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: {
+            code: Number.isSafeInteger(error.code) ? (error.code as number) : ErrorCode.InternalError,
+            message: error.message ?? 'Internal error',
+            ...(error.data !== undefined && { data: error.data }),
+          },
+        });
+      },
+    );
   });
+}
+
+/** A method's answer, or what it throws, in the SDK Server's order of checks. */
+async function run(
+  method: Method,
+  request: JSONRPCRequest,
+  params: Record<string, unknown> | undefined,
+  ctx: MethodContext,
+): Promise<unknown> {
+  // Task-augmented execution is not offered: refused before the request is parsed.
+  if (params?.task !== undefined && isTaskAugmentedRequestParams(params)) {
+    throw new Error(`Server does not support task creation (required for ${request.method})`);
+  }
+  const parsed = safeParse(method.schema, request);
+  if (!parsed.success) throw parsed.error;
+  const result = await method.handle(parsed.data, ctx);
+  if (request.method !== 'tools/call') return result;
+  const checked = safeParse(CallToolResultSchema, result);
+  if (!checked.success) {
+    const message = checked.error instanceof Error ? checked.error.message : String(checked.error);
+    throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${message}`);
+  }
+  return checked.data;
 }
 
 /**
@@ -102,6 +134,7 @@ export async function answerRequest(
  * it names (docs/architecture.md §4); the others need nothing from a stateless server.
  */
 export function notify(caller: McpCaller, deps: CrmServerDeps, message: JSONRPCNotification): void {
+  if (message.method !== 'notifications/cancelled') return;
   const cancelled = CancelledNotificationSchema.safeParse(message);
   const id = cancelled.success ? cancelled.data.params.requestId : undefined;
   if (id !== undefined) deps.inFlight.cancel(caller, id);
@@ -147,7 +180,11 @@ export function parsePost(headers: Record<string, string | string[] | undefined>
     }
     messages.push(parsed.data);
   }
-  const initializing = messages.some(isInitializeRequest);
+  // Only a message named `initialize` can be one (the schema's method is a literal): the others skip a
+  // failing parse, which costs more than the rest of the checks together.
+  const initializing = messages.some(
+    (m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m),
+  );
   if (initializing && messages.length > 1) {
     return {
       ok: false,
@@ -178,6 +215,17 @@ export function answerAll(
   messages: JSONRPCMessage[],
   abort?: AbortSignal,
 ): Promise<Answer[]> {
-  for (const m of messages) if (isJSONRPCNotification(m)) notify(caller, deps, m);
-  return Promise.all(messages.filter(isJSONRPCRequest).map((m) => answerRequest(caller, deps, m, abort)));
+  for (const m of messages) if (kindOf(m) === 'notification') notify(caller, deps, m as JSONRPCNotification);
+  const requests = messages.filter((m): m is JSONRPCRequest => kindOf(m) === 'request');
+  return Promise.all(requests.map((m) => answerRequest(caller, deps, m, abort)));
+}
+
+/**
+ * The kind of a message JSONRPCMessageSchema accepted: its four shapes are strict objects, so the
+ * keys alone tell them apart (the SDK's type guards would each run a schema parse, failing ones
+ * included).
+ */
+export function kindOf(message: JSONRPCMessage): 'request' | 'notification' | 'response' {
+  if (!('method' in message)) return 'response';
+  return 'id' in message ? 'request' : 'notification';
 }
