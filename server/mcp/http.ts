@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
-import { type Answer, answerAll, parsePost } from './dispatch.js';
+import { type Abort, type Answer, answerAll, parsePost } from './dispatch.js';
 import { hostAllowed, originAllowed } from './hosts.js';
 import type { CrmServerDeps } from './server.js';
 
@@ -128,12 +128,12 @@ async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller
       .send({ jsonrpc: '2.0', error: { code: post.code, message: post.message }, id: null });
   }
   // A client that goes away cancels what it asked for (a write already started still finishes).
-  const gone = new AbortController();
+  const gone = new ClientGone();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) gone.abort();
   });
   try {
-    const answers = await answerAll(caller, deps, post.messages, gone.signal);
+    const answers = await answerAll(caller, deps, post.messages, gone);
     if (answers.length === 0) return reply.code(202).send();
     if (answers.every((a) => a.response !== null && a.notifications.length === 0)) {
       const responses = answers.map((a) => a.response);
@@ -164,4 +164,27 @@ async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller
 function eventStream(answers: Answer[]): string {
   const messages = answers.flatMap((a) => (a.response ? [...a.notifications, a.response] : a.notifications));
   return messages.map((m) => `event: message\ndata: ${JSON.stringify(m)}\n\n`).join('');
+}
+
+/**
+ * The HTTP client going away, told to the requests of its POST: what they need of an AbortSignal,
+ * without building one per POST (an AbortSignal was 2 % of a call).
+ */
+class ClientGone implements Abort {
+  aborted = false;
+  readonly #listeners = new Set<{ handleEvent(): void }>();
+
+  addEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    this.#listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    this.#listeners.delete(listener);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of [...this.#listeners]) listener.handleEvent();
+  }
 }

@@ -36,7 +36,14 @@ import type { Confirmations } from './confirmation.js';
 import type { InFlight } from './in-flight.js';
 import { STAFF_METHODS } from './staff/register.js';
 import type { StaffDeps } from './staff/staff-tool.js';
-import { failure, inputFor, type ToolDefinition, type ToolOutcome, toResult } from './tool.js';
+import {
+  failure,
+  inputFor,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolOutcome,
+  toResult,
+} from './tool.js';
 import { TOOLS } from './tools/index.js';
 
 export interface CrmServerDeps {
@@ -324,18 +331,22 @@ async function runTool(
   try {
     // Every CRM call the tool makes is cancelled with the request; a write shields itself once it
     // starts (write.ts). Vendor CRMs also get the scope in the async context (crm/cancel.ts).
-    const run = () =>
-      tool.run(parsed.data as never, {
-        caller,
-        crm,
-        self: selfResolver(caller, site, crm),
-        meta,
-        confirmations: deps.confirmations,
-        phoneCountry: deps.phoneCountry(caller.site),
-        signal,
-        shield: () => scope.shield(),
-      });
-    const outcome = await (site.type === 'embedded' ? run() : withCancellation(scope, run));
+    // No named closures here: under tsx each costs a defineProperty per call (dispatch.ts).
+    const ctx: ToolContext = {
+      caller,
+      crm,
+      self: selfResolver(caller, site, crm),
+      meta,
+      confirmations: deps.confirmations,
+      phoneCountry: deps.phoneCountry(caller.site),
+      signal,
+      shield() {
+        scope.shield();
+      },
+    };
+    const outcome = await (site.type === 'embedded'
+      ? tool.run(parsed.data as never, ctx)
+      : withCancellation(scope, () => tool.run(parsed.data as never, ctx)));
     if (outcome.ok && !tool.output.safeParse(outcome.data).success) {
       // A result that breaks its own contract is a bug; clients would reject it anyway.
       deps.log?.error({ tool: tool.name }, 'tool result does not match its output schema');

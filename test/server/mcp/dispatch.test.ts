@@ -15,6 +15,7 @@ import { DEMO_OPERATOR } from '../../../server/console/plugin.js';
 import type { McpCaller } from '../../../server/mcp/auth.js';
 import { CONFIRMATION_META_KEY } from '../../../server/mcp/confirmation.js';
 import { type Answer, answerRequest, parsePost } from '../../../server/mcp/dispatch.js';
+import { InFlight } from '../../../server/mcp/in-flight.js';
 import {
   CAPABILITIES,
   type CrmServerDeps,
@@ -102,7 +103,7 @@ function sdkAnswer(caller: McpCaller, request: JSONRPCRequest, abort?: AbortSign
     const settle = (response: JSONRPCMessage | null) => {
       if (settled) return;
       settled = true;
-      untrack();
+      deps.inFlight.untrack(key, tracked);
       resolve({ notifications, response });
     };
     const transport = new OneRequest((message) => {
@@ -120,7 +121,9 @@ function sdkAnswer(caller: McpCaller, request: JSONRPCRequest, abort?: AbortSign
       }
       settle(null);
     };
-    const untrack = deps.inFlight.track(caller, request.id, cancel);
+    const key = InFlight.key(caller, request.id);
+    const tracked = { cancel };
+    deps.inFlight.track(key, tracked);
     if (abort?.aborted) return cancel();
     void sdk.connect(transport).then(() => {
       if (settled) return;
@@ -308,6 +311,36 @@ describe('the dispatcher answers as an SDK Server built per request (docs/archit
       { jsonrpc: '2.0', id: 1, method: 'ping', extra: true },
     ]) {
       expect(parsePost(headers, bad)).toMatchObject({ ok: false, status: 400, code: -32700 });
+    }
+    // Its hand-checked common form accepts exactly what the schema accepts, and yields the same message.
+    for (const id of [1, 0, -7, 'a', '', 1.5, 2 ** 60, null, undefined, true]) {
+      for (const params of [
+        undefined,
+        {},
+        { name: 'x', arguments: {} },
+        [],
+        null,
+        'p',
+        { _meta: {} },
+        { _meta: { progressToken: 1.5 } },
+      ]) {
+        for (const extra of [{}, { jsonrpc: '1.0' }, { method: 5 }, { result: {} }, { other: 1 }]) {
+          // As it arrives: parsed JSON (no undefined).
+          const m: unknown = JSON.parse(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id,
+              method: 'tools/call',
+              ...(params === undefined ? {} : { params }),
+              ...extra,
+            }),
+          );
+          const schema = JSONRPCMessageSchema.safeParse(m);
+          const post = parsePost(headers, m);
+          expect(post.ok, JSON.stringify(m)).toBe(schema.success);
+          if (post.ok && schema.success) expect(post.messages).toEqual([schema.data]);
+        }
+      }
     }
     const batch = [request('ping'), { jsonrpc: '2.0', method: 'notifications/initialized' }];
     expect(parsePost(headers, batch)).toMatchObject({ ok: true, batch: true });
