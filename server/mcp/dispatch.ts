@@ -33,6 +33,29 @@ export interface Abort {
   removeEventListener(type: 'abort', listener: { handleEvent(): void }): void;
 }
 
+/**
+ * An Abort without an AbortSignal behind it (building one was 2 % of a call): the HTTP client
+ * going away, told to the requests of its POST, or the in-process tools' timeout.
+ */
+export class Canceller implements Abort {
+  aborted = false;
+  readonly #listeners = new Set<{ handleEvent(): void }>();
+
+  addEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    this.#listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    this.#listeners.delete(listener);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of [...this.#listeners]) listener.handleEvent();
+  }
+}
+
 /** The reason a cancelled handler's signal carries (the SDK's, from `notifications/cancelled`). */
 const CANCELLED = 'cancelled by the client';
 

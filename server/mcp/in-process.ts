@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CrmTools } from '../agent/mcp-client.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
-import { type Answer, answerRequest, notify } from './dispatch.js';
+import { type Answer, answerRequest, Canceller, notify } from './dispatch.js';
 import type { CrmServerDeps } from './server.js';
 
 /** The MCP server of this process, as the in-process paths reach it. */
@@ -153,16 +153,16 @@ async function answerWithin(
   request: JSONRPCRequest,
   timeoutMs: number,
 ): Promise<Answer & { response: JSONRPCMessage }> {
-  const controller = new AbortController();
+  const timeout = new Canceller();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort();
+      timeout.abort();
       resolve();
     }, timeoutMs);
   });
   try {
-    const answer = await answerRequest(caller, deps, request, controller.signal);
+    const answer = await answerRequest(caller, deps, request, timeout);
     if (answer.response) return answer as Answer & { response: JSONRPCMessage };
     await timedOut;
     throw new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs });
