@@ -22,8 +22,8 @@ export interface McpRoutesOptions {
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
 
 /**
- * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request gets a new
- * server built for its caller. Body and header errors answer as the SDK's transport would, in
+ * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request is answered
+ * for its caller by the dispatcher (dispatch.ts). Body and header errors answer as the SDK's transport would, in
  * JSON-RPC form.
  */
 export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): Promise<void> {

@@ -71,8 +71,8 @@ export const INSTRUCTIONS =
 const TOOL_BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 
 /**
- * JSON Schemas are derived once per zod schema and `tools/list` answers once per caller shape, so a
- * per-request server costs two handler registrations (docs/architecture.md §7: ≥ 2× the SDK's reference pattern).
+ * JSON Schemas are derived once per zod schema and `tools/list` answers once per caller shape
+ * (docs/architecture.md §7: ≥ 4× the SDK's reference pattern).
  */
 const jsonSchemas = new WeakMap<z.ZodObject, Tool['inputSchema']>();
 function jsonSchema(schema: z.ZodObject, strategy: 'input' | 'output'): Tool['inputSchema'] {
