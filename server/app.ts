@@ -5,7 +5,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VisitorAgent } from './agent/agent.js';
-import { connectCrmTools } from './agent/mcp-client.js';
+import { connectCrmTools, type McpTarget } from './agent/mcp-client.js';
 import type { ToolSpec } from './agent/model.js';
 import { createModel } from './agent/models/index.js';
 import type { SigningKey } from './auth/keys.js';
@@ -29,7 +29,7 @@ import { LeasedTurnOrder, LocalTurnOrder, type TurnOrder } from './gateway/turn-
 import { startLive } from './live/wiring.js';
 import { genReqId, type LogStream, loggerOptions } from './logging.js';
 import { mcpRoutes } from './mcp/http.js';
-import { InProcessTransport } from './mcp/in-process.js';
+import { inProcessTools } from './mcp/in-process.js';
 import { mcpRouteOptions } from './mcp/setup.js';
 import { Metrics } from './metrics.js';
 import { PendingAuthorizations } from './oauth/pending.js';
@@ -81,11 +81,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy,
   });
 
+  // Kept once listening (the port no longer changes): every MCP request asks for it (allowed hosts),
+  // and Server.address() cost 5 % of an MCP call.
+  let listeningUrl: string | null = null;
   const selfUrl = () => {
     if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
+    if (listeningUrl) return listeningUrl;
     const addr = app.server.address() as AddressInfo | null;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr?.port ?? config.port}`;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr?.port ?? config.port}`;
+    if (addr) listeningUrl = url;
+    return url;
   };
   const mcpUrl = () => config.mcpUrl ?? `${selfUrl()}/mcp`;
   // Several nodes share PostgreSQL (docs/scaling.md): turn order, confirm cards, budgets and live
@@ -162,9 +168,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // the raw MCP token on every request, without four loopback HTTP round trips per turn. With
   // MCP_URL set the MCP server is elsewhere and the agent speaks Streamable HTTP to it.
   const toolSpecCache = new Map<string, Promise<ToolSpec[]>>();
-  const transport = config.mcpUrl
-    ? undefined
-    : (getToken: () => Promise<string>) => new InProcessTransport(getToken, mcpOptions);
+  const mcpTarget: McpTarget = config.mcpUrl ?? {
+    direct: (getToken) => inProcessTools(getToken, mcpOptions),
+  };
+  const transport = typeof mcpTarget === 'string' ? undefined : mcpTarget;
 
   const conversations = new ConversationStore(deps.store.db);
   const people = buildConsole({
@@ -248,8 +255,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       signingKey: deps.signingKey,
       issuer: selfUrl,
       audience: mcpUrl,
-      connect: (getToken) =>
-        connectCrmTools(config.mcpUrl ?? ((t) => new InProcessTransport(t, mcpOptions)), getToken),
+      connect: (getToken) => connectCrmTools(mcpTarget, getToken),
     },
   });
   // Deputy as the OAuth 2.1 authorization server of operators' MCP clients (docs/staff-mcp.md).

@@ -1,10 +1,9 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpTokenMinter } from '../auth/mcp-token.js';
 import type { VisitorIdentity } from '../auth/visitor-token.js';
 import type { StoredMessage } from '../store/conversations.js';
 import { LIMITS, runTurn, type TurnSink } from './loop.js';
 import { languageName } from './loop-replies.js';
-import { type CrmTools, connectCrmTools } from './mcp-client.js';
+import { type CrmTools, connectCrmTools, type McpTarget } from './mcp-client.js';
 import type { ChatMessage, Model, ToolResultForModel, ToolSpec } from './model.js';
 import { toToolSpec } from './tool-results.js';
 import { confirmedCall } from './tool-runner.js';
@@ -41,9 +40,9 @@ export class VisitorAgent {
       phoneCountry?: string;
       /**
        * How to reach the MCP server other than over HTTP at `mcpUrl` (the embedded default's
-       * in-process transport); the server still verifies this visitor's MCP token per request.
+       * in-process path); the server still verifies this visitor's MCP token per request.
        */
-      transport?: (getToken: () => Promise<string>) => Transport;
+      transport?: Exclude<McpTarget, string>;
       /** The widget's locale (its hello); English strings where a locale has none. */
       locale?: string;
       /** Tool listings shared by visitors with the same scopes (keyed by anonymity and scopes). */

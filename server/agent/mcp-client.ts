@@ -15,11 +15,15 @@ export interface CrmTools {
 }
 
 /**
- * Where the MCP server is: its URL (Streamable HTTP), or a factory for a client transport that
- * reaches it another way (the in-process transport of the embedded default, docs/architecture.md §7), given the
- * same token source so the server verifies the same token either way.
+ * Where the MCP server is: its URL (Streamable HTTP), a factory for a client transport that reaches
+ * it another way, or a factory for tools that reach it directly (the embedded default's in-process
+ * path, docs/architecture.md §7); each is given the same token source, so the server verifies the
+ * same token either way.
  */
-export type McpTarget = string | ((getToken: () => Promise<string>) => Transport);
+export type McpTarget =
+  | string
+  | ((getToken: () => Promise<string>) => Transport)
+  | { direct: (getToken: () => Promise<string>) => CrmTools };
 
 /**
  * Connects an MCP client, authenticating each request with the visitor's current MCP token. Over
@@ -31,6 +35,7 @@ export async function connectCrmTools(
   getToken: () => Promise<string>,
   timeoutMs = 10_000,
 ): Promise<CrmTools> {
+  if (typeof target === 'object') return target.direct(getToken);
   const client = new Client({ name: 'deputy-agent', version: '0.1.0' });
   await client.connect(
     typeof target === 'string' ? httpTransport(target, getToken, timeoutMs) : target(getToken),

@@ -77,7 +77,7 @@ function readState(key: Uint8Array, state: string): ConfirmationClaims | null {
 
 /**
  * Issues and redeems visitor confirmations. The state is signed, so the server keeps nothing until it
- * is used; used ids go into the database, so a replay is refused across per-request servers and
+ * is used; used ids go into the database, so a replay is refused across requests and
  * process restarts (A10, W6).
  */
 export class Confirmations {

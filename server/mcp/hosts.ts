@@ -30,11 +30,17 @@ function hostnameOf(url: string): string | null {
   }
 }
 
+/** The last `Host` header judged, against which set: clients send the same one on every request. */
+let last: { header: string; allowed: ReadonlySet<string>; ok: boolean } | null = null;
+
 /** Whether a `Host` header names an allowed host (a missing or malformed header does not). */
 export function hostAllowed(header: string | undefined, allowed: ReadonlySet<string>): boolean {
   if (!header) return false;
+  if (last && last.header === header && last.allowed === allowed) return last.ok;
   const host = hostnameOf(`http://${header}`);
-  return host !== null && allowed.has(host);
+  const ok = host !== null && allowed.has(host);
+  last = { header, allowed, ok };
+  return ok;
 }
 
 /**

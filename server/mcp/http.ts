@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
-import { type Answer, answerAll, parsePost } from './dispatch.js';
+import { type Answer, answerAll, Canceller, parsePost } from './dispatch.js';
 import { hostAllowed, originAllowed } from './hosts.js';
 import type { CrmServerDeps } from './server.js';
 
@@ -22,8 +22,8 @@ export interface McpRoutesOptions {
 const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
 
 /**
- * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request gets a new
- * server built for its caller. Body and header errors answer as the SDK's transport would, in
+ * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request is answered
+ * for its caller by the dispatcher (dispatch.ts). Body and header errors answer as the SDK's transport would, in
  * JSON-RPC form.
  */
 export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): Promise<void> {
@@ -128,12 +128,12 @@ async function serve(req: FastifyRequest, reply: FastifyReply, caller: McpCaller
       .send({ jsonrpc: '2.0', error: { code: post.code, message: post.message }, id: null });
   }
   // A client that goes away cancels what it asked for (a write already started still finishes).
-  const gone = new AbortController();
+  const gone = new Canceller();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) gone.abort();
   });
   try {
-    const answers = await answerAll(caller, deps, post.messages, gone.signal);
+    const answers = await answerAll(caller, deps, post.messages, gone);
     if (answers.length === 0) return reply.code(202).send();
     if (answers.every((a) => a.response !== null && a.notifications.length === 0)) {
       const responses = answers.map((a) => a.response);

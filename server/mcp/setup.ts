@@ -1,4 +1,3 @@
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadOrCreateSecret, type SigningKey } from '../auth/keys.js';
 import type { Config } from '../config.js';
@@ -49,7 +48,6 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
       audit: new AuditLog(s.store.db),
       confirmations: new Confirmations(confirmationKey(s), s.store.db),
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
-      validator: new AjvJsonSchemaValidator(),
       inFlight: new InFlight(),
       logLevels: new ClientLogLevels(),
       log: s.log,

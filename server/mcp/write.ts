@@ -16,7 +16,13 @@ export function confirmationBinding(
   caller: Pick<ToolContext['caller'], 'sub' | 'site'>,
   plan: Pick<PlannedWrite, 'tool' | 'customer' | 'change'>,
 ): ConfirmationBinding {
-  return { sub: caller.sub, site: caller.site, customer: plan.customer, tool: plan.tool, change: plan.change };
+  return {
+    sub: caller.sub,
+    site: caller.site,
+    customer: plan.customer,
+    tool: plan.tool,
+    change: plan.change,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import {
+  type CallToolRequest,
   CallToolRequestSchema,
   type CallToolResult,
   ListToolsRequestSchema,
@@ -9,10 +9,10 @@ import {
 import type { z } from 'zod';
 import { hasScope } from '../../../shared/scopes.js';
 import type { McpCaller } from '../auth.js';
-import type { CrmServerDeps } from '../server.js';
+import type { CrmServerDeps, Method, MethodContext } from '../server.js';
 import { failure, type ToolOutcome, toResult } from '../tool.js';
 import { STAFF_TOOLS } from './index.js';
-import { registerStaffResources } from './resources.js';
+import { STAFF_RESOURCE_METHODS } from './resources.js';
 import { auditStaff, guarded, staffContext } from './staff-call.js';
 
 const BY_NAME = new Map(STAFF_TOOLS.map((t) => [t.name, t]));
@@ -39,17 +39,28 @@ export function staffToolsFor(caller: Pick<McpCaller, 'scopes'>): Tool[] {
 }
 
 /**
- * Makes a per-request server an operator's (docs/staff-mcp.md): the staff tools instead of the
- * visitor's, and the customer resources. Only callers whose token came from the OAuth flow get
- * here; every call is audited with the operator as subject and reaches only their site's CRM.
+ * An operator's methods (docs/staff-mcp.md): the staff tools instead of the visitor's, and the
+ * customer resources. Only callers whose token came from the OAuth flow get them; every call is
+ * audited with the operator as subject and reaches only their site's CRM.
  */
-export function registerStaff(server: Server, caller: McpCaller, deps: CrmServerDeps): void {
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: staffToolsFor(caller) }));
-  server.setRequestHandler(CallToolRequestSchema, (req) =>
-    callStaffTool(req.params.name, req.params.arguments, caller, deps),
-  );
-  registerStaffResources(server, caller, deps);
-}
+export const STAFF_METHODS: [string, Method][] = [
+  [
+    'tools/list',
+    {
+      schema: ListToolsRequestSchema,
+      handle: (_req, { caller }: MethodContext) => ({ tools: staffToolsFor(caller) }),
+    },
+  ],
+  [
+    'tools/call',
+    {
+      schema: CallToolRequestSchema,
+      handle: (req: CallToolRequest, { caller, deps }: MethodContext) =>
+        callStaffTool(req.params.name, req.params.arguments, caller, deps),
+    },
+  ],
+  ...STAFF_RESOURCE_METHODS,
+];
 
 async function callStaffTool(
   name: string,

@@ -1,14 +1,14 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   McpError,
+  type ReadResourceRequest,
   ReadResourceRequestSchema,
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { hasScope } from '../../../shared/scopes.js';
 import type { McpCaller } from '../auth.js';
-import type { CrmServerDeps } from '../server.js';
+import type { CrmServerDeps, Method, MethodContext } from '../server.js';
 import { failure, success, type ToolOutcome } from '../tool.js';
 import { customerOut, ticketOut } from './fields.js';
 import { auditStaff, guarded, staffContext } from './staff-call.js';
@@ -40,42 +40,56 @@ export const RESOURCE_TEMPLATES = [
  * the staff tools: `crm.read`, the operator's own site, one audit row per read. The list shows the
  * customers waiting in the site's handoff queue: the ones an operator most likely wants.
  */
-export function registerStaffResources(server: Server, caller: McpCaller, deps: CrmServerDeps): void {
-  server.registerCapabilities({ resources: {} });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: hasScope(caller.scopes, 'crm.read') ? RESOURCE_TEMPLATES : [],
-  }));
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
-    if (!hasScope(caller.scopes, 'crm.read') || !deps.staff || !caller.site) return { resources: [] };
-    const queued = await deps.staff.queue(caller.site, 50);
-    const ids = [...new Set(queued.map((q) => q.customer_id).filter((id): id is string => id !== null))];
-    return {
-      resources: ids.map((id) => ({
-        uri: `deputy://customers/${id}`,
-        name: `customer ${id}`,
-        title: `Customer ${id} (waiting in the handoff queue)`,
-        mimeType: 'application/json',
-      })),
-    };
-  });
-  server.setRequestHandler(ReadResourceRequestSchema, async (req): Promise<ReadResourceResult> => {
-    const started = performance.now();
-    const uri = req.params.uri;
-    const match = CUSTOMER_URI.exec(uri);
-    const kind = match?.[2] ? 'resource:customer_tickets' : 'resource:customer';
-    let outcome: ToolOutcome;
-    if (!match?.[1]) outcome = failure('not_found');
-    else if (!hasScope(caller.scopes, 'crm.read')) outcome = failure('insufficient_scope');
-    else outcome = await guarded(deps, kind, () => read(caller, deps, match[1] as string, Boolean(match[2])));
-    await auditStaff(deps, caller, kind, { uri: uri.slice(0, 200) }, outcome, started);
-    if (!outcome.ok) {
-      // Someone else's (another site's) customer reads exactly like a missing one.
-      if (outcome.code === 'not_found')
-        throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found', { uri: uri.slice(0, 200) });
-      throw new McpError(-32603, outcome.message);
-    }
-    return { contents: [{ uri, mimeType: 'application/json', text: outcome.text }] };
-  });
+export const STAFF_RESOURCE_METHODS: [string, Method][] = [
+  [
+    'resources/templates/list',
+    {
+      schema: ListResourceTemplatesRequestSchema,
+      handle: (_req, { caller }: MethodContext) => ({
+        resourceTemplates: hasScope(caller.scopes, 'crm.read') ? RESOURCE_TEMPLATES : [],
+      }),
+    },
+  ],
+  ['resources/list', { schema: ListResourcesRequestSchema, handle: (_req, ctx: MethodContext) => list(ctx) }],
+  [
+    'resources/read',
+    {
+      schema: ReadResourceRequestSchema,
+      handle: (req: ReadResourceRequest, ctx: MethodContext) => readResource(req.params.uri, ctx),
+    },
+  ],
+];
+
+async function list({ caller, deps }: MethodContext) {
+  if (!hasScope(caller.scopes, 'crm.read') || !deps.staff || !caller.site) return { resources: [] };
+  const queued = await deps.staff.queue(caller.site, 50);
+  const ids = [...new Set(queued.map((q) => q.customer_id).filter((id): id is string => id !== null))];
+  return {
+    resources: ids.map((id) => ({
+      uri: `deputy://customers/${id}`,
+      name: `customer ${id}`,
+      title: `Customer ${id} (waiting in the handoff queue)`,
+      mimeType: 'application/json',
+    })),
+  };
+}
+
+async function readResource(uri: string, { caller, deps }: MethodContext): Promise<ReadResourceResult> {
+  const started = performance.now();
+  const match = CUSTOMER_URI.exec(uri);
+  const kind = match?.[2] ? 'resource:customer_tickets' : 'resource:customer';
+  let outcome: ToolOutcome;
+  if (!match?.[1]) outcome = failure('not_found');
+  else if (!hasScope(caller.scopes, 'crm.read')) outcome = failure('insufficient_scope');
+  else outcome = await guarded(deps, kind, () => read(caller, deps, match[1] as string, Boolean(match[2])));
+  await auditStaff(deps, caller, kind, { uri: uri.slice(0, 200) }, outcome, started);
+  if (!outcome.ok) {
+    // Someone else's (another site's) customer reads exactly like a missing one.
+    if (outcome.code === 'not_found')
+      throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found', { uri: uri.slice(0, 200) });
+    throw new McpError(-32603, outcome.message);
+  }
+  return { contents: [{ uri, mimeType: 'application/json', text: outcome.text }] };
 }
 
 async function read(

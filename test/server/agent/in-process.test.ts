@@ -3,7 +3,7 @@ import { VisitorAgent } from '../../../server/agent/agent.js';
 import { RulesModel } from '../../../server/agent/models/rules.js';
 import { loadSigningKey } from '../../../server/auth/keys.js';
 import { McpTokenMinter } from '../../../server/auth/mcp-token.js';
-import { InProcessTransport } from '../../../server/mcp/in-process.js';
+import { InProcessTransport, inProcessTools } from '../../../server/mcp/in-process.js';
 import { mcpRouteOptions } from '../../../server/mcp/setup.js';
 import type { StoredMessage } from '../../../server/store/conversations.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
@@ -11,7 +11,7 @@ import { rows } from '../mcp/support.js';
 import { RecordingSink } from './support/sink.js';
 
 let server: TestServer;
-let agentFor: (sub: string) => VisitorAgent;
+let agentFor: (sub: string, form: 'direct' | 'transport') => VisitorAgent;
 
 beforeAll(async () => {
   server = await startServer();
@@ -30,7 +30,7 @@ beforeAll(async () => {
     () => `${server.url}/mcp`,
   );
   const model = new RulesModel();
-  agentFor = (sub) =>
+  agentFor = (sub, form) =>
     new VisitorAgent(
       {
         site: 'demo',
@@ -46,7 +46,11 @@ beforeAll(async () => {
         model,
         minter,
         mcpUrl: () => `${server.url}/mcp`,
-        transport: (getToken) => new InProcessTransport(getToken, mcp),
+        // The direct tools the app uses, or an SDK client over the in-process transport.
+        transport:
+          form === 'direct'
+            ? { direct: (getToken) => inProcessTools(getToken, mcp) }
+            : (getToken) => new InProcessTransport(getToken, mcp),
       },
     );
 });
@@ -59,35 +63,40 @@ const said = (text: string): StoredMessage[] => [
   { id: 'm1', conversation_id: 'c', seq: 1, role: 'visitor', text, client_id: null, created_at: '' },
 ];
 
-describe('the agent over the in-process MCP transport (embedded default)', () => {
-  it('answers from the CRM and confirms a write exactly as over HTTP', async () => {
-    const agent = agentFor('cus_bob');
-    expect(
-      await agent.reply(said('status of T-2001?'), new RecordingSink(), new AbortController().signal),
-    ).toContain('is **pending**');
-    const sink = new RecordingSink('accepted');
-    const reply = await agent.reply(
-      said('update my phone to +1 415 555 0144'),
-      sink,
-      new AbortController().signal,
-    );
-    expect(sink.cards[0]?.summary).toContain('+1 415 555 0144');
-    expect(reply).toBe('Done! Your phone number is now +1 415 555 0144.');
-    expect(
-      rows<{ phone: string }>(server, "select phone from customers where id = 'cus_bob'")[0]?.phone,
-    ).toBe('+14155550144');
-    await agent.close();
-  });
+describe.each(['direct', 'transport'] as const)(
+  'the agent over the in-process MCP path (embedded default, %s)',
+  (form) => {
+    // A different number per form: the second run must change the phone again to show a card.
+    const last = form === 'direct' ? '44' : '45';
+    it('answers from the CRM and confirms a write exactly as over HTTP', async () => {
+      const agent = agentFor('cus_bob', form);
+      expect(
+        await agent.reply(said('status of T-2001?'), new RecordingSink(), new AbortController().signal),
+      ).toContain('is **pending**');
+      const sink = new RecordingSink('accepted');
+      const reply = await agent.reply(
+        said(`update my phone to +1 415 555 01${last}`),
+        sink,
+        new AbortController().signal,
+      );
+      expect(sink.cards[0]?.summary).toContain(`+1 415 555 01${last}`);
+      expect(reply).toBe(`Done! Your phone number is now +1 415 555 01${last}.`);
+      expect(
+        rows<{ phone: string }>(server, "select phone from customers where id = 'cus_bob'")[0]?.phone,
+      ).toBe(`+141555501${last}`);
+      await agent.close();
+    });
 
-  it("still cannot read another customer's ticket", async () => {
-    const agent = agentFor('cus_bob');
-    const reply = await agent.reply(
-      said('status of T-1001?'),
-      new RecordingSink(),
-      new AbortController().signal,
-    );
-    expect(reply).toContain("couldn't find");
-    expect(reply).not.toContain('Order #5512');
-    await agent.close();
-  });
-});
+    it("still cannot read another customer's ticket", async () => {
+      const agent = agentFor('cus_bob', form);
+      const reply = await agent.reply(
+        said('status of T-1001?'),
+        new RecordingSink(),
+        new AbortController().signal,
+      );
+      expect(reply).toContain("couldn't find");
+      expect(reply).not.toContain('Order #5512');
+      await agent.close();
+    });
+  },
+);

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadSigningKey } from '../../../server/auth/keys.js';
 import { CONFIRMATION_META_KEY } from '../../../server/mcp/confirmation.js';
-import { InProcessTransport } from '../../../server/mcp/in-process.js';
+import { InProcessTransport, inProcessTools } from '../../../server/mcp/in-process.js';
 import { mcpRouteOptions } from '../../../server/mcp/setup.js';
 import type { FakeHubSpot } from '../../fakes/hubspot.js';
 import { removeDataDir } from '../../helpers/server.js';
@@ -213,6 +213,31 @@ describe('cancellation of tool calls (notifications/cancelled)', () => {
     await until(() => audit('list_my_tickets').length > before.audited, 'the audit row');
     expect(audit('list_my_tickets').at(-1)).toEqual({ outcome: 'error', error_code: 'cancelled' });
     await client.close();
+  });
+
+  it('the agent’s direct in-process tools cancel a call past their timeout, on the server too', async () => {
+    const mcp = mcpRouteOptions({
+      config: f.server.app.deputy.config,
+      store: f.server.app.deputy.store,
+      signingKey: await loadSigningKey(f.server.dataDir),
+      issuer: () => f.server.url,
+      resourceUrl: () => `${f.server.url}/mcp`,
+      log: f.server.app.log,
+    });
+    const tools = inProcessTools(async () => token, mcp, 300);
+    const before = { abandoned: fake.abandoned, audited: audit('list_my_tickets').length };
+    const path = /\/tickets\/search$/;
+    fake.inject('slow', 1, path);
+    await expect(tools.callTool('list_my_tickets', {})).rejects.toThrow(
+      'MCP error -32001: Request timed out',
+    );
+    await until(() => fake.abandoned > before.abandoned, 'the fake to see its client go');
+    await until(() => audit('list_my_tickets').length > before.audited, 'the audit row');
+    expect(audit('list_my_tickets').at(-1)).toEqual({ outcome: 'error', error_code: 'cancelled' });
+    const again = await tools.callTool('list_my_tickets', {});
+    expect(again.isError).toBeUndefined();
+    await tools.close();
+    await expect(tools.callTool('list_my_tickets', {})).rejects.toThrow('Not connected');
   });
 
   it('M3: cancels nothing of another caller’s, whatever request id it names', async () => {
