@@ -11,7 +11,7 @@ import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, figure, newResult } from './lib/results.js';
 import { closedLoop, type LoopSocket, nextFrame, openMany, openSocket } from './lib/sockets.js';
 import { quantile } from './lib/stats.js';
-import { assistantAnswer, messageFrame, openVisitor } from './lib/visitors.js';
+import { assistantAnswer, messageFrame, numbered, openVisitor } from './lib/visitors.js';
 
 const CONVERSATIONS = 50;
 /** Well below saturation on a shared 2-core machine: the figure is the fan-out's latency, not queueing. */
@@ -111,7 +111,7 @@ async function turnsPerSecond(nodes: ServerChild[], visitors: number, seconds: n
   const sockets = await openMany(visitors, (i) =>
     openVisitor((nodes[i % nodes.length] as ServerChild).url, token),
   );
-  const turn = (s: LoopSocket) => s.roundTrip(messageFrame(QUESTION), assistantAnswer(['T-1001']));
+  const turn = (s: LoopSocket) => s.roundTrip(messageFrame(numbered(QUESTION)), assistantAnswer(['T-1001']));
   await closedLoop(sockets, 1, 60_000, turn);
   const r = await closedLoop(sockets, 1_000_000, seconds * 1000, turn);
   for (const s of sockets) s.close();

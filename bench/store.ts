@@ -12,7 +12,7 @@ import { isMain, runAlone } from './lib/main.js';
 import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
 import { closedLoop, type LoopSocket, openMany } from './lib/sockets.js';
 import { quantile, round } from './lib/stats.js';
-import { assistantAnswer, messageFrame, openVisitor } from './lib/visitors.js';
+import { assistantAnswer, messageFrame, numbered, openVisitor } from './lib/visitors.js';
 
 const QUESTION = "What's the status of ticket T-1001?";
 const EXPECT = ['T-1001', 'open'];
@@ -91,7 +91,8 @@ async function runOn(
     const token = server.visitorToken;
     if (!token) throw new Error('the deputy child sent no visitor token');
     const sockets = await openMany(visitors, () => openVisitor(server.url, token));
-    const turn = (socket: LoopSocket) => socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT));
+    const turn = (socket: LoopSocket) =>
+      socket.roundTrip(messageFrame(numbered(QUESTION)), assistantAnswer(EXPECT));
     // Warm-up: each visitor's first turn connects its MCP client and lists tools.
     for (let i = 0; i < sockets.length; i += 20) await closedLoop(sockets.slice(i, i + 20), 1, 60_000, turn);
     const alone = sockets.slice(0, 1);
@@ -234,7 +235,7 @@ export async function benchStore(quick = false): Promise<BenchResult> {
     method: [
       `The real backend in its own process, once on SQLite (WAL, the default) and once with DATABASE_URL on a`,
       'PostgreSQL 15 cluster started for the run on loopback (fsync off, as in tests: this measures round trips and',
-      `CPU, not disk). Each turn is "${QUESTION}" (one get_ticket_status call through the in-process MCP server,`,
+      `CPU, not disk). Each turn is "${QUESTION}", numbered so no text repeats (one get_ticket_status call through the in-process MCP server,`,
       `rules model). Round trips: statements counted at the driver boundary over 20 turns of one visitor, BEGIN and`,
       `COMMIT included. Rates: ${visitors} visitors × ${turnsEach} turns, closed loop, ${runs} runs, after a warm-up turn each.`,
       'CPU per turn in those runs: the server child (process.cpuUsage) and the PostgreSQL cluster (/proc: the postmaster,',

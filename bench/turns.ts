@@ -13,7 +13,7 @@ import {
   LoopSocket as Socket,
 } from './lib/sockets.js';
 import { quantile, round } from './lib/stats.js';
-import { assistantAnswer, demoToken, messageFrame, openVisitor } from './lib/visitors.js';
+import { assistantAnswer, demoToken, messageFrame, numbered, openVisitor } from './lib/visitors.js';
 
 const QUESTION = "What's the status of ticket T-1001?";
 const EXPECT = ['T-1001', 'open'];
@@ -109,7 +109,7 @@ async function deputyRuns(
       frames: tally.frames,
     });
     const turn = (socket: LoopSocket) =>
-      socket.roundTrip(messageFrame(QUESTION), assistantAnswer(EXPECT, tally));
+      socket.roundTrip(messageFrame(numbered(QUESTION)), assistantAnswer(EXPECT, tally));
     // Warm-up (not counted): each visitor's first turn connects its MCP client and lists tools
     // (three MCP requests). Visitors arrive 20 at a time: all 200 at once time out (FINDINGS.md).
     for (let i = 0; i < sockets.length; i += 20)
@@ -301,8 +301,8 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
     ...newResult('turns', 'Visitor turns', started),
     figures,
     method: [
-      `Each visitor is an authenticated demo session (Alice) on its own WebSocket that asks for batches as the widget does (/ws?batch=1; BENCH_BATCH=0: not); every turn is "${QUESTION}",`,
-      'one get_ticket_status call through the MCP server (in process, the embedded default: the same token check, per-request server and audit as /mcp), answered by the rules model, and counts only when the',
+      `Each visitor is an authenticated demo session (Alice) on its own WebSocket that asks for batches as the widget does (/ws?batch=1; BENCH_BATCH=0: not); every turn is "${QUESTION}" numbered (no text repeats),`,
+      'one get_ticket_status call through the MCP server (in process, the embedded default: the same token check, method table and audit as /mcp), answered by the rules model, and counts only when the',
       'stored answer names the ticket and its status. "Saturated": every visitor asks again as soon as it is',
       `answered (${scenarios.map((s) => `${s.visitors}×${s.turnsEach}`).join(', ')} turns per run, ${runs} runs, after one warm-up turn each).`,
       '"Steady": each visitor asks at a fixed pace for 4 s (half the saturated rate, at most the 2,000/s budget);',

@@ -52,6 +52,18 @@ export function messageFrame(text: string): string {
   return JSON.stringify({ type: 'message', clientId: `bench_${process.pid}_${counter}`, text });
 }
 
+let asked = 0;
+
+/**
+ * The benchmark question, numbered so that no two turns send the same text, as with real visitors:
+ * nothing the server keeps per text (the rules model remembers its classification of recent texts)
+ * can be reused across visitors and flatter the figures.
+ */
+export function numbered(question: string): string {
+  asked++;
+  return `${question} (question ${asked})`;
+}
+
 /**
  * Completes a turn on the stored assistant message; checks it really answered (an error frame or
  * a reply without the ticket's status fails the turn, so a broken path cannot look fast).
