@@ -76,18 +76,23 @@ async function appendIn(
     .where('id', '=', conversationId)
     .returning('last_seq')
     .executeTakeFirstOrThrow();
-  const message: StoredMessage = {
+  const message = storedRow(conversationId, conv.last_seq, msg, now);
+  await trx.insertInto('messages').values(message).execute();
+  return { message, duplicate: false };
+}
+
+/** The row an append stores: the conversation's next seq, the caller's id or a fresh one. */
+function storedRow(conversationId: string, seq: number, msg: NewMessage, now: string): StoredMessage {
+  return {
     id: msg.id ?? newId('msg'),
     conversation_id: conversationId,
-    seq: conv.last_seq,
+    seq,
     role: msg.role,
     text: msg.text,
     client_id: msg.clientId ?? null,
     created_at: now,
     author: msg.author ?? null,
   };
-  await trx.insertInto('messages').values(message).execute();
-  return { message, duplicate: false };
 }
 
 /** The statements of one append on SQLite's raw connection (the same three as appendIn). */
@@ -109,16 +114,7 @@ function appendRaw(s: AppendStatements, conversationId: string, msg: NewMessage)
   const now = nowIso();
   const conv = s.bump.get<{ last_seq: number }>(now, conversationId);
   if (!conv) throw new Error(`no conversation ${conversationId}`);
-  const message: StoredMessage = {
-    id: msg.id ?? newId('msg'),
-    conversation_id: conversationId,
-    seq: conv.last_seq,
-    role: msg.role,
-    text: msg.text,
-    client_id: msg.clientId ?? null,
-    created_at: now,
-    author: msg.author ?? null,
-  };
+  const message = storedRow(conversationId, conv.last_seq, msg, now);
   s.insert.run(
     message.id,
     conversationId,
