@@ -5,7 +5,6 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { Database } from '../store/schema.js';
 import { InProcessBus, type LiveBus, type LivePointer } from './bus.js';
 import { LiveDelivery } from './delivery.js';
-import { PgBus } from './pg-bus.js';
 
 export interface LiveWiring {
   db: Kysely<Database>;
@@ -28,6 +27,9 @@ export interface LiveWiring {
 export async function startLive(w: LiveWiring): Promise<{ delivery: LiveDelivery; bus: LiveBus }> {
   let bus: LiveBus;
   if (w.databaseUrl) {
+    // Imported only here: `pg` costs ~50-100 ms of module set-up on every start, and SQLite never
+    // needs it (the PostgreSQL store imports it the same way, server/store/db.ts).
+    const { PgBus } = await import('./pg-bus.js');
     bus = new PgBus({ url: w.databaseUrl, db: w.db as unknown as Kysely<unknown>, log: w.log });
   } else {
     bus = new InProcessBus(w.db as unknown as Kysely<unknown>);
