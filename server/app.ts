@@ -117,6 +117,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const control = new GatewayControl(hub);
   const drain = () => control.drain(config.limits.drainTimeoutMs);
   app.decorate('deputy', { config, store: deps.store, selfUrl, mcpUrl, hub, metrics, drain });
+  // The people side first: in demo mode it starts creating the demo operator (a scrypt hash on a
+  // first start, on a worker thread) while everything below registers (docs/console.md).
+  const conversations = new ConversationStore(deps.store.db);
+  const people = buildConsole({
+    store: deps.store,
+    config,
+    hub,
+    conversations,
+    log: app.log,
+    registry: metrics.registry,
+  });
 
   // One CRM per site, built once (docs/architecture.md §11); the MCP server picks one per token.
   const crms = await buildCrmRegistry(config, deps.store.db, {
@@ -173,15 +184,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   };
   const transport = typeof mcpTarget === 'string' ? undefined : mcpTarget;
 
-  const conversations = new ConversationStore(deps.store.db);
-  const people = buildConsole({
-    store: deps.store,
-    config,
-    hub,
-    conversations,
-    log: app.log,
-    registry: metrics.registry,
-  });
   await app.register(gatewayRoutes, {
     sites: config.sites,
     visitorAudience: config.visitorAudience,

@@ -47,9 +47,24 @@ export function buildConsole(deps: {
   conversations: ConversationStore;
   log: FastifyBaseLogger;
   registry: Registry;
-}): ConsoleParts & { operators: OperatorStore; sessions: SessionStore; limiter: SignInLimiter } {
+}): ConsoleParts & {
+  operators: OperatorStore;
+  sessions: SessionStore;
+  limiter: SignInLimiter;
+  demoOperator: Promise<{ err: unknown } | null> | null;
+} {
   const db = deps.store.db;
   const operators = new OperatorStore(db);
+  // Demo mode: the demo operator, created on a first start. That hashes its password (scrypt, 0.1 s
+  // or more on a worker thread), so it starts here, early, while the rest of the app registers;
+  // consoleRoutes waits for it before listening. The outcome is kept, not thrown: a failure fails
+  // start-up there, not as an unhandled rejection here.
+  const demoOperator = deps.config.demo
+    ? ensureDemoOperator(operators, deps.log).then(
+        () => null,
+        (err: unknown) => ({ err }),
+      )
+    : null;
   const ownership = new OwnershipStore(db);
   const notes = new NoteStore(db);
   const consoles = new ConsoleHub();
@@ -123,6 +138,7 @@ export function buildConsole(deps: {
     sessions: new SessionStore(db, operators),
     // One limiter for the console and the OAuth sign-in page: two doors, one count (C2).
     limiter: new SignInLimiter(),
+    demoOperator,
   };
 }
 
@@ -133,7 +149,11 @@ export async function consoleRoutes(
 ): Promise<void> {
   const { parts, config } = opts;
   if (config.demo) {
-    await ensureDemoOperator(parts.operators, app.log);
+    // onReady hooks run before the server listens: the demo sign-in works from the first request.
+    app.addHook('onReady', async () => {
+      const failed = await parts.demoOperator;
+      if (failed) throw failed.err;
+    });
     app.addHook('onListen', async () => {
       app.log.info(
         { console: `${app.deputy.selfUrl()}/console` },
