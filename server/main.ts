@@ -1,3 +1,4 @@
+import module from 'node:module';
 import { bootApp } from './boot.js';
 import { DeputyError } from './errors.js';
 import { readyMessage } from './sites/ready.js';
@@ -38,6 +39,12 @@ async function main(): Promise<void> {
   if (stopDuringStartup) return stopUnready(stopDuringStartup);
   const sites = [...config.sites.keys()].join(', ');
   app.log.info({ configFile: config.configFile ?? null, sites }, readyMessage(config, app.deputy.selfUrl()));
+  // V8's compile cache (turned on by the bundle's entry, server/bundle-main.ts) is written at exit;
+  // writing it soon after start-up, with everything start-up compiled, keeps it for the next start
+  // even when this process is killed rather than stopped. Not at once: the write is synchronous and
+  // the first requests come now (Node >= 22.10; without the cache this does nothing).
+  const flushCompileCache = (module as { flushCompileCache?: () => void }).flushCompileCache;
+  if (flushCompileCache) setTimeout(flushCompileCache, 1000).unref();
 
   onStop = (signal, count) => {
     if (count > 1) {
