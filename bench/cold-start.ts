@@ -105,7 +105,7 @@ export async function benchColdStart(quick = false): Promise<BenchResult> {
       }),
     ],
     method: [
-      'Wall time from spawning `npm start` (widget already built, so prestart only checks it) to the first 200 from',
+      'Wall time from spawning `npm start` (widget already built, so scripts/start.mjs only checks it) to the first 200 from',
       `/readyz, polled every 5 ms; ${runs} runs each, alternating with the baseline (a bare Fastify app answering /readyz,`,
       'started with `node --import tsx`). npm itself takes part of the figure, as it does for a user.',
     ],
