@@ -76,6 +76,8 @@ describe('the production install (npm pack, then npm ci --omit=dev)', () => {
       });
       expect((await fetch(`${url}/widget.js`)).status).toBe(200);
       expect(await (await fetch(`${url}/?as=alice`)).text()).toContain('Alice Martin');
+      // The operator console ships in the artifact too (package.json `files`).
+      expect((await fetch(`${url}/console`)).status).toBe(200);
       // The CLI is bundled too: it runs without tsx and signs with the server's key.
       const { stdout } = await exec(
         'npm',
