@@ -7,7 +7,8 @@
  * executions, PostgreSQL may keep one generic plan for it.
  *
  * A text gets a name the second time it is sent, so one-off statements (migrations, seeds, the
- * CLI) never do; statements without parameters (BEGIN, COMMIT, utility statements) are left alone.
+ * CLI) never do; statements without parameters (BEGIN, COMMIT, utility statements) and very long
+ * ones are left alone.
  * The names are bounded per process: every connection may hold a prepared statement for each.
  */
 
@@ -15,6 +16,12 @@
 const MAX_NAMED = 256;
 /** Texts seen once are remembered up to this many, then forgotten together. */
 const MAX_SEEN = 4096;
+/**
+ * Longer texts are left unnamed: they are the live bus's flushes of many pointers and lease writes
+ * at once, whose text changes with their number (each would take a name for one use), and a map
+ * lookup hashes the whole text.
+ */
+const MAX_LENGTH = 4096;
 
 export class PreparedNames {
   readonly #seen = new Set<string>();
@@ -23,7 +30,7 @@ export class PreparedNames {
 
   /** The name to send `text` under, or undefined to send it unnamed. */
   nameFor(text: string, hasParameters: boolean): string | undefined {
-    if (!hasParameters) return undefined;
+    if (!hasParameters || text.length > MAX_LENGTH) return undefined;
     const name = this.#names.get(text);
     if (name !== undefined) return name;
     if (!this.#seen.has(text)) {
