@@ -59,6 +59,27 @@ export interface PgProfiler {
   close(): Promise<void>;
 }
 
+/**
+ * Statement texts of one kind counted together: the live bus's flushes (their text changes with the
+ * number of pointers and lease writes they carry) and multi-row inserts (one text per row count).
+ */
+function groupStatements(rows: StatementRow[]): StatementRow[] {
+  const groups = new Map<string, StatementRow>();
+  for (const r of rows) {
+    const flat = r.query.replace(/\s+/g, ' ').trim();
+    const key = /pg_notify|^with w0 AS \(/i.test(flat)
+      ? '(live bus flushes: pointers, with the turn leases taken and released) '
+      : flat.replace(/ values \(.*$/i, ' values (…)');
+    const g = groups.get(key);
+    if (!g) groups.set(key, { ...r, query: key === flat ? r.query : key });
+    else
+      for (const f of ['calls', 'plans', 'total_plan_time', 'total_exec_time', 'rows'] as const) g[f] += r[f];
+  }
+  return [...groups.values()].sort(
+    (a, b) => b.total_plan_time + b.total_exec_time - (a.total_plan_time + a.total_exec_time),
+  );
+}
+
 const oneLine = (q: string, width: number) => {
   const s = q.replace(/\s+/g, ' ').trim();
   return s.length > width ? `${s.slice(0, width - 1)}…` : s;
@@ -95,6 +116,7 @@ export async function pgProfiler(url: string, postmaster: number): Promise<PgPro
       // Every statement's full text and figures, for a closer look than the table's.
       if (process.env.BENCH_PG_STATEMENTS_FILE)
         writeFileSync(process.env.BENCH_PG_STATEMENTS_FILE, JSON.stringify(rows, null, 1));
+      const grouped = groupStatements(rows);
       const per = (n: number) => n / Math.max(1, turns);
       const us = (ms: number) => Math.round(per(ms) * 1000);
       let calls = 0;
@@ -105,11 +127,13 @@ export async function pgProfiler(url: string, postmaster: number): Promise<PgPro
         plan += r.total_plan_time;
         exec += r.total_exec_time;
       }
-      console.log(`\n  pg_stat_statements, per turn (${turns} turns, ${rows.length} statements):`);
+      console.log(
+        `\n  pg_stat_statements, per turn (${turns} turns, ${rows.length} statement texts in ${grouped.length} kinds):`,
+      );
       console.log(
         `  calls/turn  plan µs/turn  exec µs/turn  plan µs/call  exec µs/call  rows/call  statement`,
       );
-      for (const r of rows.slice(0, top)) {
+      for (const r of grouped.slice(0, top)) {
         console.log(
           `  ${per(r.calls).toFixed(2).padStart(10)}  ${String(us(r.total_plan_time)).padStart(12)}  ${String(
             us(r.total_exec_time),
