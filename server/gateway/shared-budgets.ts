@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Model } from '../agent/model.js';
 import type { Limits } from '../config.js';
+import { HotQuery } from '../store/hot.js';
 import type { Database } from '../store/schema.js';
 import { type Admission, type Budgets, ModelBudgetExceeded } from './budgets.js';
 
@@ -30,6 +31,7 @@ function minuteOf(ms: number): string {
  */
 export class SharedBudgets implements Budgets {
   #sweep: NodeJS.Timeout;
+  readonly #upsert: HotQuery<{ used: number | string }>;
   /** Model calls reserved by messages admitted on this node and not yet spent, per visitor key. */
   readonly #reserved = new Map<string, { minute: string; n: number }>();
   /**
@@ -48,6 +50,16 @@ export class SharedBudgets implements Budgets {
     private readonly limits: Pick<Limits, 'messagesPerMinute' | 'modelCallsPerMinute'>,
     private readonly now: () => number = Date.now,
   ) {
+    // A step past its reservation: SQL text (store/hot.ts), not a builder built per call.
+    this.#upsert = new HotQuery(
+      db,
+      `INSERT INTO "visitor_budgets" ("key", "minute", "used") VALUES (?, ?, ?)
+       ON CONFLICT ("key") DO UPDATE SET
+         "used" = CASE WHEN "visitor_budgets"."minute" = excluded."minute"
+           THEN "visitor_budgets"."used" + excluded."used" ELSE excluded."used" END,
+         "minute" = excluded."minute"
+       RETURNING "used"`,
+    );
     this.#sweep = setInterval(() => void this.#forget().catch(() => {}), SWEEP_MS);
     this.#sweep.unref();
   }
@@ -58,23 +70,8 @@ export class SharedBudgets implements Budgets {
 
   /** Counts one use; resolves with the count of this minute including it. */
   async #use(key: string, amount: number): Promise<number> {
-    const minute = minuteOf(this.now());
-    const row = await this.db
-      .insertInto('visitor_budgets')
-      .values({ key, minute, used: amount })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          used: eb
-            .case()
-            .when('visitor_budgets.minute', '=', eb.ref('excluded.minute'))
-            .then(eb('visitor_budgets.used', '+', amount))
-            .else(amount)
-            .end(),
-          minute: eb.ref('excluded.minute'),
-        })),
-      )
-      .returning('used')
-      .executeTakeFirstOrThrow();
+    const row = await this.#upsert.first([key, minuteOf(this.now()), amount]);
+    if (!row) throw new Error('visitor budget upsert returned no row');
     return Number(row.used);
   }
 
