@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { findPostgresBinDir, startPostgresCluster } from '../test/helpers/postgres-cluster.js';
 import { startChild } from './lib/child.js';
-import { isMain, runAlone } from './lib/main.js';
+import { isMain, quickMode, runAlone } from './lib/main.js';
+import { PG_PROFILE_SETTINGS, type PgProfiler, pgProfiler } from './lib/pg-profile.js';
 import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
 import { closedLoop, type LoopSocket, openMany } from './lib/sockets.js';
 import { quantile, round } from './lib/stats.js';
@@ -83,11 +84,14 @@ async function runOn(
   visitors: number,
   turnsEach: number,
   runs: number,
+  profile = false,
 ): Promise<StoreRun> {
   const pgPid = env.DATABASE_URL ? await postmasterPid(env.DATABASE_URL) : null;
   const databaseCpu = () => (pgPid ? clusterCpuMicros(pgPid) : null);
   const server = await startChild('deputy', env);
+  let profiler: PgProfiler | null = null;
   try {
+    if (profile && env.DATABASE_URL && pgPid) profiler = await pgProfiler(env.DATABASE_URL, pgPid);
     const token = server.visitorToken;
     if (!token) throw new Error('the deputy child sent no visitor token');
     const sockets = await openMany(visitors, () => openVisitor(server.url, token));
@@ -109,12 +113,15 @@ async function runOn(
       perTurnAlone,
       perTurnLoaded: [],
     };
+    let profiledTurns = 0;
+    await profiler?.begin();
     for (let r = 0; r < runs; r++) {
       const s0 = await server.statements();
       const cpu0 = (await server.usage()).cpuMicros;
       const db0 = databaseCpu();
       const res = await closedLoop(sockets, turnsEach, 60_000, turn);
       const done = Math.max(1, res.completed);
+      profiledTurns += res.completed;
       out.perTurnLoaded.push(((await server.statements()) - s0) / done);
       out.serverCpuUs.push(((await server.usage()).cpuMicros - cpu0) / done);
       const db1 = databaseCpu();
@@ -124,18 +131,20 @@ async function runOn(
       out.failed += res.errors;
       if (res.errors > 0) console.warn(`  ${res.errors} failed turns (first: ${res.firstError})`);
     }
+    await profiler?.end(profiledTurns);
     for (const s of sockets) s.close();
     return out;
   } finally {
+    await profiler?.close();
     await server.stop();
   }
 }
 
 /** A fresh database on a throwaway cluster, or null where PostgreSQL is not installed. */
-async function postgres(): Promise<{ url: string; stop(): void } | null> {
+async function postgres(profile: boolean): Promise<{ url: string; stop(): void } | null> {
   const binDir = findPostgresBinDir();
   if (!binDir) return null;
-  const cluster = await startPostgresCluster(binDir);
+  const cluster = await startPostgresCluster(binDir, profile ? PG_PROFILE_SETTINGS : {});
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
   await admin.connect();
   await admin.query('create database deputy_bench');
@@ -145,13 +154,41 @@ async function postgres(): Promise<{ url: string; stop(): void } | null> {
   return { url: url.href, stop: () => cluster.stop() };
 }
 
-export async function benchStore(quick = false): Promise<BenchResult> {
+/**
+ * Options of a run by hand (`npx tsx bench/store.ts --quick --pg-statements --visitors=50 --turns=10`):
+ * the scenario's size, and a profile of PostgreSQL's statements and processes over the saturated
+ * runs (printed; the cluster then runs pg_stat_statements, which costs a little CPU itself).
+ */
+export interface StoreOptions {
+  visitors?: number;
+  turnsEach?: number;
+  runs?: number;
+  pgStatements?: boolean;
+}
+
+function optionsFromArgv(argv: readonly string[]): StoreOptions {
+  const num = (name: string) => {
+    const arg = argv.find((a) => a.startsWith(`--${name}=`));
+    return arg ? Number(arg.slice(name.length + 3)) : undefined;
+  };
+  const out: StoreOptions = { pgStatements: argv.includes('--pg-statements') };
+  const visitors = num('visitors');
+  const turnsEach = num('turns');
+  const runs = num('runs');
+  if (visitors) out.visitors = visitors;
+  if (turnsEach) out.turnsEach = turnsEach;
+  if (runs) out.runs = runs;
+  return out;
+}
+
+export async function benchStore(quick = false, opts: StoreOptions = {}): Promise<BenchResult> {
   const started = performance.now();
-  const visitors = quick ? 5 : 50;
-  const turnsEach = quick ? 2 : 10;
-  const runs = quick ? 1 : 3;
+  const visitors = opts.visitors ?? (quick ? 5 : 50);
+  const turnsEach = opts.turnsEach ?? (quick ? 2 : 10);
+  const runs = opts.runs ?? (quick ? 1 : 3);
+  const profile = opts.pgStatements ?? false;
   const sqlite = await runOn({}, visitors, turnsEach, runs);
-  const cluster = await postgres();
+  const cluster = await postgres(profile);
   const figures: Figure[] = [
     figure({
       id: 'store.sqlite.statements',
@@ -164,7 +201,7 @@ export async function benchStore(quick = false): Promise<BenchResult> {
     console.warn('  PostgreSQL is not installed: only SQLite was measured');
   } else {
     try {
-      const pgRun = await runOn({ DATABASE_URL: cluster.url }, visitors, turnsEach, runs);
+      const pgRun = await runOn({ DATABASE_URL: cluster.url }, visitors, turnsEach, runs, profile);
       figures.push(
         figure({
           id: 'store.postgres.round-trips',
@@ -244,4 +281,11 @@ export async function benchStore(quick = false): Promise<BenchResult> {
   };
 }
 
-if (isMain(import.meta.url)) await runAlone(benchStore);
+if (isMain(import.meta.url)) {
+  const opts = optionsFromArgv(process.argv);
+  // A resized or profiled run is not the README's figure: it is never saved.
+  if ((opts.pgStatements || opts.visitors || opts.turnsEach || opts.runs) && !quickMode()) {
+    throw new Error('--pg-statements, --visitors, --turns and --runs go with --quick (the run is not saved)');
+  }
+  await runAlone((quick) => benchStore(quick, opts));
+}

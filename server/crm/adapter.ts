@@ -92,6 +92,15 @@ export interface CrmAdapter {
   getTicket(ticketId: string): Promise<Ticket | null>;
   listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]>;
   listComments(ticketId: string, limit: number): Promise<TicketComment[]>;
+  /**
+   * Optional: `getTicket` and `listComments` (its latest `limit` comments, oldest first) in one read,
+   * where the CRM can (embedded: one statement). The caller checks the ticket's owner before it
+   * uses either, exactly as after `getTicket`. Absent: callers make the two calls.
+   */
+  getTicketWithComments?(
+    ticketId: string,
+    limit: number,
+  ): Promise<{ ticket: Ticket; comments: TicketComment[] } | null>;
   /** Sets a customer's phone (E.164). `changed` is false when it already was that number. */
   updatePhone(customerId: string, phone: string): Promise<{ customer: Customer; changed: boolean } | null>;
   /**

@@ -37,6 +37,15 @@ function toTicket(row: Selectable<TicketsTable>): Ticket {
   };
 }
 
+/** A comment's columns beside its ticket's (EmbeddedCrm.getTicketWithComments), null without one. */
+interface CommentColumns {
+  c_id: number | null;
+  c_author: 'customer' | 'agent';
+  c_body: string;
+  c_created_at: string;
+  c_author_name: string | null;
+}
+
 function toComment(r: Selectable<TicketCommentsTable>): TicketComment {
   const c: TicketComment = {
     id: String(r.id),
@@ -70,6 +79,7 @@ export class EmbeddedCrm implements CrmAdapter {
   // get_ticket_status reads both on every call: SQL prepared once (store/hot.ts), still bound parameters.
   readonly #ticket: HotQuery<Selectable<TicketsTable>>;
   readonly #comments: HotQuery<Selectable<TicketCommentsTable>>;
+  readonly #ticketWithComments: HotQuery<Selectable<TicketsTable> & CommentColumns>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -79,6 +89,18 @@ export class EmbeddedCrm implements CrmAdapter {
     this.#comments = new HotQuery(
       db,
       'SELECT * FROM "ticket_comments" WHERE "site_id" = ? AND "ticket_id" = ? ORDER BY "id" DESC LIMIT ?',
+    );
+    // One round trip instead of two on PostgreSQL: a row per comment (newest first), or one row
+    // with null comment columns; the ticket's columns repeat on each.
+    this.#ticketWithComments = new HotQuery(
+      db,
+      `SELECT t.*, c."id" AS "c_id", c."author" AS "c_author", c."body" AS "c_body",
+         c."created_at" AS "c_created_at", c."author_name" AS "c_author_name"
+       FROM "tickets" t LEFT JOIN (
+         SELECT * FROM "ticket_comments" WHERE "site_id" = ? AND "ticket_id" = ? ORDER BY "id" DESC LIMIT ?
+       ) c ON 1 = 1
+       WHERE t."site_id" = ? AND t."id" = ?
+       ORDER BY c."id" DESC`,
     );
   }
 
@@ -126,6 +148,34 @@ export class EmbeddedCrm implements CrmAdapter {
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
     const rows = await this.#comments.all([this.siteId, ticketId, limit]);
     return rows.reverse().map(toComment);
+  }
+
+  async getTicketWithComments(
+    raw: string,
+    limit: number,
+  ): Promise<{ ticket: Ticket; comments: TicketComment[] } | null> {
+    const ticketId = siteTicketId('embedded', raw);
+    if (!ticketId) return null;
+    const rows = await this.#ticketWithComments.all([this.siteId, ticketId, limit, this.siteId, ticketId]);
+    const first = rows[0];
+    if (!first) return null;
+    const comments: TicketComment[] = [];
+    for (const r of rows) {
+      if (r.c_id === null) continue;
+      comments.push(
+        toComment({
+          id: r.c_id,
+          site_id: r.site_id,
+          ticket_id: r.id,
+          author: r.c_author,
+          body: r.c_body,
+          created_at: r.c_created_at,
+          author_name: r.c_author_name,
+        }),
+      );
+    }
+    const { c_id, c_author, c_body, c_created_at, c_author_name, ...ticket } = first;
+    return { ticket: toTicket(ticket), comments: comments.reverse() };
   }
 
   async updatePhone(

@@ -26,6 +26,8 @@ export interface Budgets {
   admitMessage(key: string): Admission | Promise<Admission>;
   /** The model, with every step charged to this visitor's budget. */
   wrapModel(model: Model, key: string, onRefused?: () => void): Model;
+  /** A turn of this visitor starts (its end is told with turnEnded). */
+  turnStarted?(key: string): void;
   /** A turn of this visitor ended: what its messages reserved and no step spent is given back. */
   turnEnded?(key: string): Promise<void>;
 }

@@ -339,6 +339,7 @@ export class Session {
     const agent = this.#agent;
     if (!agent) return;
     this.#turnsRunning++;
+    if (this.#identity) this.deps.budgets.turnStarted?.(visitorKey(this.#identity));
     try {
       await answerTurn({ ...this.deps, log: this.#log, locale: this.#locale }, conversation.id, agent);
     } finally {

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Model } from '../agent/model.js';
 import type { Limits } from '../config.js';
+import { HotQuery } from '../store/hot.js';
 import type { Database } from '../store/schema.js';
 import { type Admission, type Budgets, ModelBudgetExceeded } from './budgets.js';
 
@@ -30,10 +31,17 @@ function minuteOf(ms: number): string {
  */
 export class SharedBudgets implements Budgets {
   #sweep: NodeJS.Timeout;
+  readonly #upsert: HotQuery<{ used: number | string }>;
   /** Model calls reserved by messages admitted on this node and not yet spent, per visitor key. */
   readonly #reserved = new Map<string, { minute: string; n: number }>();
-  /** Steps of each visitor's running turn on this node (their next message reserves as many). */
+  /**
+   * Steps of each visitor's running turns on this node since none ran (their next message reserves
+   * as many per turn), and how many of those turns ended.
+   */
   readonly #steps = new Map<string, number>();
+  readonly #ended = new Map<string, number>();
+  /** Turns of each visitor running on this node (a visitor may chat in several conversations). */
+  readonly #running = new Map<string, number>();
   /** Steps the visitor's last turn made, where not one (the default reservation). */
   readonly #expect = new Map<string, number>();
 
@@ -42,6 +50,16 @@ export class SharedBudgets implements Budgets {
     private readonly limits: Pick<Limits, 'messagesPerMinute' | 'modelCallsPerMinute'>,
     private readonly now: () => number = Date.now,
   ) {
+    // A step past its reservation: SQL text (store/hot.ts), not a builder built per call.
+    this.#upsert = new HotQuery(
+      db,
+      `INSERT INTO "visitor_budgets" ("key", "minute", "used") VALUES (?, ?, ?)
+       ON CONFLICT ("key") DO UPDATE SET
+         "used" = CASE WHEN "visitor_budgets"."minute" = excluded."minute"
+           THEN "visitor_budgets"."used" + excluded."used" ELSE excluded."used" END,
+         "minute" = excluded."minute"
+       RETURNING "used"`,
+    );
     this.#sweep = setInterval(() => void this.#forget().catch(() => {}), SWEEP_MS);
     this.#sweep.unref();
   }
@@ -52,23 +70,8 @@ export class SharedBudgets implements Budgets {
 
   /** Counts one use; resolves with the count of this minute including it. */
   async #use(key: string, amount: number): Promise<number> {
-    const minute = minuteOf(this.now());
-    const row = await this.db
-      .insertInto('visitor_budgets')
-      .values({ key, minute, used: amount })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          used: eb
-            .case()
-            .when('visitor_budgets.minute', '=', eb.ref('excluded.minute'))
-            .then(eb('visitor_budgets.used', '+', amount))
-            .else(amount)
-            .end(),
-          minute: eb.ref('excluded.minute'),
-        })),
-      )
-      .returning('used')
-      .executeTakeFirstOrThrow();
+    const row = await this.#upsert.first([key, minuteOf(this.now()), amount]);
+    if (!row) throw new Error('visitor budget upsert returned no row');
     return Number(row.used);
   }
 
@@ -148,15 +151,33 @@ export class SharedBudgets implements Budgets {
     return true;
   }
 
+  /** A turn of the visitor starts on this node (turnEnded follows it). */
+  turnStarted(key: string): void {
+    this.#running.set(key, (this.#running.get(key) ?? 0) + 1);
+  }
+
   /**
-   * The visitor's turn ended: reservations it left unspent are given back (one statement, only
-   * then), so the shared count holds only calls made. A turn still queued here for the visitor
-   * then pays for its own steps, as every step without a reservation does.
+   * The visitor's turn ended. Once no other turn of theirs runs on this node, reservations left
+   * unspent are given back (one statement, only then), so the shared count holds only calls made
+   * once their turns end; while another runs, it may still spend them (a visitor in two
+   * conversations would otherwise give back, at each turn's end, what the other's steps then pay
+   * for with a statement each). A turn still queued here for the visitor then pays for its own
+   * steps, as every step without a reservation does.
    */
   async turnEnded(key: string): Promise<void> {
-    // None when the bot did not answer (a person owns the conversation): the next message then
-    // reserves nothing, so nothing is given back either.
-    const steps = Math.min(this.#steps.get(key) ?? 0, MAX_RESERVED);
+    const running = (this.#running.get(key) ?? 0) - 1;
+    const ended = (this.#ended.get(key) ?? 0) + 1;
+    if (running > 0) {
+      this.#running.set(key, running);
+      this.#ended.set(key, ended);
+      return;
+    }
+    this.#running.delete(key);
+    this.#ended.delete(key);
+    // Steps per turn of the turns that ran together (one, mostly). None when the bot did not
+    // answer (a person owns the conversation): the next message then reserves nothing, so nothing
+    // is given back either.
+    const steps = Math.min(Math.round((this.#steps.get(key) ?? 0) / ended), MAX_RESERVED);
     this.#steps.delete(key);
     if (steps === 1) this.#expect.delete(key);
     else {

@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { DeputyError } from '../errors.js';
 import type { Store } from './db.js';
 import { appliedMigrations, runMigrations } from './migrate.js';
+import { isStalePrepared, PreparedNames } from './pg-prepared.js';
 import type { Database } from './schema.js';
 import { databaseSecrets } from './secrets.js';
 
@@ -138,10 +139,14 @@ export function asUnavailable(err: unknown): unknown {
 /**
  * Counts statements at the driver boundary: each `client.query` is one round trip to the server
  * (BEGIN and COMMIT included), which the bench reports per visitor turn. Failures for want of a
- * server are coded here too (asUnavailable).
+ * server are coded here too (asUnavailable). Statements that repeat are sent as named prepared
+ * statements (pg-prepared.ts); one whose preparation went stale is prepared again under a new
+ * name and, when no transaction was open (it then ran in one of its own, which rolled back), sent
+ * once more; inside a transaction the transaction has failed, and the error goes to the caller.
  */
 function countingPool(pool: Pool, counter: { n: number }): PostgresPool {
   const wrapped = new WeakSet<PoolClient>();
+  const names = new PreparedNames();
   return {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect().catch((err: unknown) => {
@@ -150,10 +155,25 @@ function countingPool(pool: Pool, counter: { n: number }): PostgresPool {
       if (!wrapped.has(client)) {
         wrapped.add(client);
         const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        const coded = (err: unknown) => {
+          throw asUnavailable(err);
+        };
         (client as { query: unknown }).query = (...args: unknown[]) => {
           counter.n++;
-          return query(...args).catch((err: unknown) => {
-            throw asUnavailable(err);
+          const [text, values] = args;
+          const name =
+            typeof text === 'string' && args.length === 2 && Array.isArray(values)
+              ? names.nameFor(text, values.length > 0)
+              : undefined;
+          if (name === undefined) return query(...args).catch(coded);
+          // pg's ReadyForQuery status before this statement: 'I' outside a transaction block.
+          const idle = (client as { _txStatus?: unknown })._txStatus === 'I';
+          return query({ name, text, values }).catch((err: unknown) => {
+            if (!isStalePrepared(err)) return coded(err);
+            const renamed = names.renew(text as string);
+            if (!idle) return coded(err);
+            counter.n++;
+            return query({ name: renamed, text, values }).catch(coded);
           });
         };
       }

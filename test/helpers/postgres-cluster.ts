@@ -64,7 +64,14 @@ function asClusterUser(binDir: string, cmd: string, args: string[]): void {
   }
 }
 
-export async function startPostgresCluster(binDir: string): Promise<PostgresCluster> {
+/**
+ * `settings` are extra server settings (`-c name=value`), e.g. the bench's statement profile
+ * (`shared_preload_libraries=pg_stat_statements`).
+ */
+export async function startPostgresCluster(
+  binDir: string,
+  settings: Record<string, string> = {},
+): Promise<PostgresCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'deputy-pg-'));
   const dataDir = path.join(dir, 'data');
   const password = `pw${Math.random().toString(36).slice(2)}`;
@@ -97,6 +104,7 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
     '-c max_connections=300',
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   asClusterUser(binDir, 'pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
   let stopped = false;

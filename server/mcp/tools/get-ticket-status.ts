@@ -36,7 +36,10 @@ export const getTicketStatus = defineTool({
   }),
   async run(args, ctx) {
     const { caller, crm } = ctx;
-    const ticket = await crm.getTicket(args.ticket_id);
+    // With the latest comment in the same read where the CRM can (one database round trip on the
+    // embedded CRM); it is used only once the ticket is known to be the caller's, as before.
+    const both = crm.getTicketWithComments ? await crm.getTicketWithComments(args.ticket_id, 1) : undefined;
+    const ticket = both === undefined ? await crm.getTicket(args.ticket_id) : (both?.ticket ?? null);
     const owner = caller.staff
       ? (args.customer_id ?? ticket?.customerId ?? null)
       : ticket
@@ -45,7 +48,7 @@ export const getTicketStatus = defineTool({
     // Someone else's ticket answers exactly like a missing one (S3: no existence oracle).
     if (!ticket || !ownedBy(ticket, owner))
       return failure('not_found', `Ticket ${args.ticket_id} was not found.`);
-    const [latest] = await crm.listComments(ticket.id, 1);
+    const [latest] = both ? both.comments : await crm.listComments(ticket.id, 1);
     return success({
       ticket_id: ticket.id,
       subject: bound(ticket.subject, 300),

@@ -132,6 +132,47 @@ describe.skipIf(!postgresAvailable)(`shared visitor budgets on PostgreSQL${POSTG
     }
   });
 
+  it("keeps one visitor's reservations while another of their turns runs on the node, and gives back what is left after the last", async () => {
+    const budgets = new SharedBudgets(store.db, { messagesPerMinute: 30, modelCallsPerMinute: 100 }, now);
+    try {
+      // One visitor in two conversations (two agents, two wrapped models), each turn two steps.
+      const a = budgets.wrapModel(model, 's:v6');
+      const b = budgets.wrapModel(model, 's:v6');
+      const turn = async (m: Model, steps: number) => {
+        budgets.turnStarted('s:v6');
+        for (let i = 0; i < steps; i++) await step(m);
+      };
+      // A first turn alone teaches the node that this visitor's turns make two steps.
+      expect(await budgets.admitMessage('s:v6')).toEqual({ ok: true });
+      await turn(a, 2);
+      await budgets.turnEnded('s:v6');
+      // Two messages, two turns running together: both reserve two; the first turn to end gives
+      // back nothing the other still spends, so no step is charged on its own.
+      const before = store.statements();
+      expect(await budgets.admitMessage('s:v6')).toEqual({ ok: true });
+      expect(await budgets.admitMessage('s:v6')).toEqual({ ok: true });
+      await turn(a, 2);
+      await turn(b, 1);
+      await budgets.turnEnded('s:v6');
+      await step(b);
+      await budgets.turnEnded('s:v6');
+      expect(store.statements() - before).toBe(2);
+      expect(await callsOf('s:v6')).toBe(6);
+      // Two turns together that make three steps of the four reserved: the last to end gives the
+      // fourth back, and the count is the calls made.
+      expect(await budgets.admitMessage('s:v6')).toEqual({ ok: true });
+      expect(await budgets.admitMessage('s:v6')).toEqual({ ok: true });
+      await turn(a, 2);
+      await turn(b, 1);
+      await budgets.turnEnded('s:v6');
+      expect(await callsOf('s:v6')).toBe(10);
+      await budgets.turnEnded('s:v6');
+      expect(await callsOf('s:v6')).toBe(9);
+    } finally {
+      budgets.close();
+    }
+  });
+
   it('is exact across two nodes: the calls made on both never pass the budget, and the count is the calls made', async () => {
     const limits = { messagesPerMinute: 100, modelCallsPerMinute: 7 };
     const nodes = [new SharedBudgets(store.db, limits, now), new SharedBudgets(store.db, limits, now)];

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnershipStore } from '../../../server/console/ownership.js';
+import { EmbeddedCrm } from '../../../server/crm/embedded.js';
 import { ConversationStore } from '../../../server/store/conversations.js';
 import { seedDemo } from '../../../server/store/seed.js';
 import { TailCache } from '../../../server/store/tails.js';
@@ -154,5 +155,63 @@ describe('conversation tails', () => {
     for (let i = 0; i < 60; i++) tails.set(`c${i}`, [{ ...msg(1, big), conversation_id: `c${i}` }]);
     expect(tails.has('c0')).toBe(false);
     expect(tails.has('c59')).toBe(true);
+  });
+});
+
+// get_ticket_status's one read of a ticket with its latest comments (EmbeddedCrm): the same ticket
+// and comments as the two reads it replaces, on both databases, in one statement.
+describeStores('the embedded CRM: a ticket with its latest comments in one read', (kind) => {
+  let t: TestStore;
+  let crm: EmbeddedCrm;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    await seedDemo(t.store);
+    crm = new EmbeddedCrm(t.store.db);
+  });
+  afterAll(() => t.dispose());
+
+  const separately = async (id: string, limit: number) => {
+    const ticket = await crm.getTicket(id);
+    return ticket ? { ticket, comments: await crm.listComments(ticket.id, limit) } : null;
+  };
+
+  it('answers as getTicket and listComments do, in one statement', async () => {
+    const opened = await crm.createTicket({
+      customerId: 'cus_alice',
+      subject: 'No comments yet',
+      description: 'Fresh',
+      priority: 'normal',
+      dedupeWindowMs: 60_000,
+    });
+    const id = opened.ticket.id;
+    for (const limit of [1, 3]) {
+      const before = t.store.statements();
+      const both = await crm.getTicketWithComments(id, limit);
+      expect(t.store.statements() - before).toBe(1);
+      expect(both).toEqual(await separately(id, limit));
+      expect(both?.comments).toEqual([]);
+    }
+    await crm.addComment({ ticketId: id, customerId: 'cus_alice', body: 'first', dedupeWindowMs: 0 });
+    await crm.addComment({
+      ticketId: id,
+      customerId: 'cus_alice',
+      body: 'second, from the team',
+      dedupeWindowMs: 0,
+      staffAuthor: { name: 'Sam Operator', email: 'sam@example.com' },
+    });
+    await crm.addComment({ ticketId: id, customerId: 'cus_alice', body: 'third', dedupeWindowMs: 0 });
+    for (const limit of [1, 2, 5]) {
+      const both = await crm.getTicketWithComments(id, limit);
+      expect(both).toEqual(await separately(id, limit));
+      expect(both?.comments.map((c) => c.body)).toEqual(
+        ['first', 'second, from the team', 'third'].slice(-limit),
+      );
+    }
+    expect((await crm.getTicketWithComments(id, 2))?.comments[0]?.authorName).toBe('Sam Operator');
+    // The seeded ticket, and ids that are missing, malformed, or another site's.
+    expect(await crm.getTicketWithComments('T-1001', 1)).toEqual(await separately('T-1001', 1));
+    expect(await crm.getTicketWithComments('T-9999', 1)).toBeNull();
+    expect(await crm.getTicketWithComments('not a ticket', 1)).toBeNull();
+    expect(await new EmbeddedCrm(t.store.db, 'other-site').getTicketWithComments(id, 1)).toBeNull();
   });
 });
