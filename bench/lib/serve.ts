@@ -1,9 +1,10 @@
 import type { ChildMessage } from './child.js';
+import { Probe } from './probe.js';
 
 /**
  * The child side of `startChild`: reports readiness, answers memory probes (after full GCs, so
  * the figure is live memory rather than garbage not yet collected) and CPU/counter probes, and
- * stops on request.
+ * stops on request. Between `probe-start` and `probe-stop` it records what bench/lib/probe.ts says.
  */
 export function serveParent(
   ready: { url: string; dataDir?: string; visitorToken?: string },
@@ -11,6 +12,7 @@ export function serveParent(
   statements?: () => number,
 ): void {
   const send = (m: ChildMessage) => process.send?.(m);
+  let probe: Probe | null = null;
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'statements') {
       send({ type: 'statements', count: statements?.() ?? -1 });
@@ -36,6 +38,15 @@ export function serveParent(
         cpuMicros: cpu.user + cpu.system,
         counters: statements ? { dbStatements: statements() } : {},
       });
+    } else if (m.type === 'probe-start') {
+      probe?.stop();
+      probe = new Probe();
+      send({ type: 'probing' });
+    } else if (m.type === 'probe-stop') {
+      // Stopped without a start (a parent's retry): an empty report rather than no answer.
+      const report = (probe ?? new Probe()).stop();
+      probe = null;
+      send(report);
     } else if (m.type === 'stop') {
       const force = setTimeout(() => process.exit(0), 10_000);
       force.unref();

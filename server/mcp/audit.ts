@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { maskArgs } from '../mask.js';
 import type { AuditLogTable, Database } from '../store/schema.js';
+import { commitTracer } from '../turn-trace.js';
 import type { McpCaller } from './auth.js';
 
 export type AuditOutcome = 'ok' | 'error' | 'denied' | 'confirmation_required';
@@ -59,12 +60,15 @@ export class AuditLog {
     this.#pending = [];
     this.#flush = null;
     // SQLite bounds the variables of one statement; 200 rows of 11 columns stay far below it.
+    const trace = commitTracer();
+    const t0 = trace ? performance.now() : 0;
     for (let i = 0; i < rows.length; i += 200) {
       await this.db
         .insertInto('audit_log')
         .values(rows.slice(i, i + 200))
         .execute();
     }
+    trace?.commit('audit', rows.length, performance.now() - t0);
   }
 
   /** Entries oldest first, optionally for one subject and since a time. */
