@@ -366,7 +366,7 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
       "server a child process: the server's CPU per turn (process.cpuUsage, user + system) does not depend on",
       "how loaded the machine is; the generator's CPU share says how much of the two cores it took from the server.",
       "During the steady runs the server child records its event-loop delay (perf_hooks, 1 ms timer), its GC pauses, its group commits and each turn's phases (bench/lib/probe.ts), and the generator how late its own timers sent:",
-      "the console shows where a median turn's time goes and the slowest 1 %'s (bench/FINDINGS.md, \"The tail at the steady rate\").",
+      'the console shows where a median turn\'s time goes and the slowest 1 %\'s (bench/FINDINGS.md, "The tail at the steady rate").',
     ],
   };
 }
