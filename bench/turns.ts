@@ -33,6 +33,8 @@ interface RunFigures {
   failedPct: number;
   /** Server CPU (user + system) per completed turn, µs: does not depend on how busy the machine is. */
   serverCpuUs?: number;
+  /** The server's main thread (its event loop) alone, per completed turn, µs (Linux). */
+  mainThreadCpuUs?: number;
   /** The load generator's CPU over the run, percent of all the machine's cores. */
   generatorCpuPct?: number;
   /** Database statements per completed turn, where the server counts them. */
@@ -85,6 +87,9 @@ async function costed(
     ...r,
     ...wire,
     serverCpuUs: (after.cpuMicros - before.cpuMicros) / completed,
+    ...(after.mainThreadCpuMicros !== undefined && before.mainThreadCpuMicros !== undefined
+      ? { mainThreadCpuUs: (after.mainThreadCpuMicros - before.mainThreadCpuMicros) / completed }
+      : {}),
     generatorCpuPct: (100 * (gen.user + gen.system)) / (wallMs * 1000 * os.cpus().length),
     ...(statements === undefined ? {} : { dbStatements: statements }),
   };
@@ -289,6 +294,16 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         runs: deputy.closed.map((r) => r.serverCpuUs ?? Number.NaN),
         baseline: echoBase((r) => r.serverCpuUs ?? Number.NaN, 'µs'),
       }),
+      ...(deputy.closed.every((r) => r.mainThreadCpuUs !== undefined)
+        ? [
+            figure({
+              id: `turns.${s.visitors}.server-main-thread-cpu`,
+              what: `server's main thread (event loop) CPU per turn, ${n} visitors, saturated`,
+              unit: 'µs',
+              runs: deputy.closed.map((r) => r.mainThreadCpuUs ?? Number.NaN),
+            }),
+          ]
+        : []),
       figure({
         id: `turns.${s.visitors}.generator-cpu`,
         what: `load generator's CPU (its own process), ${n} visitors, saturated, share of all cores`,

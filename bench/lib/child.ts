@@ -8,7 +8,7 @@ export type ChildMessage =
   | { type: 'ready'; url: string; dataDir?: string; visitorToken?: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
   | { type: 'statements'; count: number }
-  | { type: 'usage'; cpuMicros: number; counters: Record<string, number> }
+  | { type: 'usage'; cpuMicros: number; mainThreadCpuMicros?: number; counters: Record<string, number> }
   | { type: 'probing' }
   | ProbeReport;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ChildMessage } from './child.js';
 import { Probe } from './probe.js';
 
@@ -36,6 +37,7 @@ export function serveParent(
       send({
         type: 'usage',
         cpuMicros: cpu.user + cpu.system,
+        ...mainThread(),
         counters: statements ? { dbStatements: statements() } : {},
       });
     } else if (m.type === 'probe-start') {
@@ -56,4 +58,21 @@ export function serveParent(
   // An orphaned server (the parent crashed) must not outlive the benchmark.
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', ...ready });
+}
+
+/**
+ * The main thread's CPU alone (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms): the
+ * event loop's share of the process, without its worker and helper threads (SQLite checkpoints, GC,
+ * libuv). Absent elsewhere.
+ */
+function mainThread(): { mainThreadCpuMicros?: number } {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? { mainThreadCpuMicros: ticks * 10_000 } : {};
+  } catch {
+    return {};
+  }
 }
