@@ -5,6 +5,8 @@ export interface LinkedSignal {
   timedOut(): boolean;
   /** Unlinks it from its sources and stops its timer: call when the work it bounds is over. */
   dispose(): void;
+  /** Aborts it now (as a source would), with `reason` or the usual AbortError. */
+  abort(reason?: unknown): void;
 }
 
 type Follower = (reason: unknown) => void;
@@ -70,5 +72,75 @@ export function linkedSignal(sources: readonly AbortSignal[], timeoutMs?: number
       timer.unref();
     }
   }
-  return { signal: controller.signal, timedOut: () => timedOut, dispose };
+  return { signal: controller.signal, timedOut: () => timedOut, dispose, abort };
+}
+
+/**
+ * The signals of one turn's model steps, each bounded by its own timeout: one linked signal serves
+ * consecutive steps, its timer re-armed per step, for as long as nothing aborts it (a timeout or the
+ * turn's stop), instead of a new AbortController per step (≈ 7 µs each on Node 20, and garbage).
+ * A step after an aborted one gets a fresh signal, so a retry after a timeout starts unaborted.
+ */
+export class StepSignals {
+  #current: {
+    controller: AbortController;
+    timer: NodeJS.Timeout | undefined;
+    timedOut: boolean;
+    unfollow: () => void;
+  } | null = null;
+
+  constructor(private readonly outer: AbortSignal) {}
+
+  /** The signal of the next step: aborts with the turn's signal, or `timeoutMs` from now. */
+  next(timeoutMs: number): LinkedSignal {
+    let cur = this.#current;
+    if (!cur || cur.controller.signal.aborted) {
+      const controller = new AbortController();
+      const fresh: NonNullable<typeof cur> = {
+        controller,
+        timer: undefined,
+        timedOut: false,
+        unfollow: () => {},
+      };
+      if (this.outer.aborted) controller.abort(this.outer.reason);
+      else
+        fresh.unfollow = follow(this.outer, (reason) => {
+          clearTimeout(fresh.timer);
+          controller.abort(reason);
+        });
+      cur = fresh;
+      this.#current = fresh;
+    }
+    const step = cur;
+    clearTimeout(step.timer);
+    step.timedOut = false;
+    if (!step.controller.signal.aborted) {
+      step.timer = setTimeout(() => {
+        step.timedOut = true;
+        step.unfollow();
+        step.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, timeoutMs);
+      step.timer.unref();
+    }
+    return {
+      signal: step.controller.signal,
+      timedOut: () => step.timedOut,
+      // The step is over: its timer stops; the signal stays linked for the next step.
+      dispose: () => clearTimeout(step.timer),
+      abort: (reason?: unknown) => {
+        clearTimeout(step.timer);
+        step.unfollow();
+        step.controller.abort(reason);
+      },
+    };
+  }
+
+  /** The turn is over: unlinks the signal from the turn's. */
+  dispose(): void {
+    const cur = this.#current;
+    this.#current = null;
+    if (!cur) return;
+    clearTimeout(cur.timer);
+    cur.unfollow();
+  }
 }

@@ -65,10 +65,11 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
   const started = performance.now();
   let replying = false;
   let toolErrors = 0;
-  const silenced = new AbortController();
+  let silenced = false;
   let untrack: (() => void) | undefined;
-  // The reply stops when the process drains or a person takes the conversation.
-  const stop = linkedSignal([deps.control.signal, silenced.signal]);
+  // The reply stops when the process drains or a person takes the conversation (silenced: the one
+  // signal is aborted directly, rather than through a second AbortController it follows).
+  const stop = linkedSignal([deps.control.signal]);
   turnMark(conversationId, 'started');
   try {
     const state = deps.guard?.read ? await deps.guard.read(conversationId) : undefined;
@@ -79,7 +80,10 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     const last = history.at(-1);
     if (last?.role !== 'visitor') return;
     if (deps.guard && !(await deps.guard.beforeTurn(conversationId, last.text, state))) return;
-    untrack = deps.guard?.track(conversationId, () => silenced.abort());
+    untrack = deps.guard?.track(conversationId, () => {
+      silenced = true;
+      stop.abort();
+    });
     hub.startReply(conversationId, replyId);
     replying = true;
     const sink = instrumentSink(deps.metrics, {
@@ -112,8 +116,7 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     await deps.guard?.afterTurn(conversationId, { reply: text, toolErrors });
   } catch (err) {
-    if (silenced.signal.aborted && !deps.control.signal.aborted)
-      return keepSilent(deps, conversationId, replying);
+    if (silenced && !deps.control.signal.aborted) return keepSilent(deps, conversationId, replying);
     if (replying) hub.endReply(conversationId);
     if (err instanceof TurnWithdrawn) {
       // The card says "Nothing was changed"; the visitor's newer message (or the next process) answers.
