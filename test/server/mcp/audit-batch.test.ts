@@ -15,6 +15,9 @@ const caller = (sub: string, cid: string | null): McpCaller => ({
   cid,
   site: 'demo',
   email: null,
+  exp: Math.floor(Date.now() / 1000) + 600,
+  token: 'not-a-token',
+  operator: null,
 });
 
 describeStores('audit rows in one event-loop turn', (kind) => {
