@@ -82,65 +82,72 @@ export function linkedSignal(sources: readonly AbortSignal[], timeoutMs?: number
  * A step after an aborted one gets a fresh signal, so a retry after a timeout starts unaborted.
  */
 export class StepSignals {
-  #current: {
-    controller: AbortController;
-    timer: NodeJS.Timeout | undefined;
-    timedOut: boolean;
-    unfollow: () => void;
-  } | null = null;
+  #current: StepLink | null = null;
 
   constructor(private readonly outer: AbortSignal) {}
 
   /** The signal of the next step: aborts with the turn's signal, or `timeoutMs` from now. */
   next(timeoutMs: number): LinkedSignal {
-    let cur = this.#current;
-    if (!cur || cur.controller.signal.aborted) {
-      const controller = new AbortController();
-      const fresh: NonNullable<typeof cur> = {
-        controller,
-        timer: undefined,
-        timedOut: false,
-        unfollow: () => {},
-      };
-      if (this.outer.aborted) controller.abort(this.outer.reason);
-      else
-        fresh.unfollow = follow(this.outer, (reason) => {
-          clearTimeout(fresh.timer);
-          controller.abort(reason);
-        });
-      cur = fresh;
-      this.#current = fresh;
+    let link = this.#current;
+    if (!link || link.signal.aborted) {
+      link = new StepLink(this.outer);
+      this.#current = link;
     }
-    const step = cur;
-    clearTimeout(step.timer);
-    step.timedOut = false;
-    if (!step.controller.signal.aborted) {
-      step.timer = setTimeout(() => {
-        step.timedOut = true;
-        step.unfollow();
-        step.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-      }, timeoutMs);
-      step.timer.unref();
-    }
-    return {
-      signal: step.controller.signal,
-      timedOut: () => step.timedOut,
-      // The step is over: its timer stops; the signal stays linked for the next step.
-      dispose: () => clearTimeout(step.timer),
-      abort: (reason?: unknown) => {
-        clearTimeout(step.timer);
-        step.unfollow();
-        step.controller.abort(reason);
-      },
-    };
+    link.arm(timeoutMs);
+    return link;
   }
 
   /** The turn is over: unlinks the signal from the turn's. */
   dispose(): void {
-    const cur = this.#current;
+    this.#current?.unlink();
     this.#current = null;
-    if (!cur) return;
-    clearTimeout(cur.timer);
-    cur.unfollow();
+  }
+}
+
+/**
+ * One linked signal of StepSignals, the same object for every step it serves (a class, so a step
+ * allocates nothing but its timer). `dispose` ends a step: the timer stops, the link stays.
+ */
+class StepLink implements LinkedSignal {
+  readonly #controller = new AbortController();
+  readonly signal = this.#controller.signal;
+  #timer: NodeJS.Timeout | undefined;
+  #timedOut = false;
+  #unfollow: (() => void) | null = null;
+  readonly #onTimeout = () => {
+    this.#timedOut = true;
+    this.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  };
+
+  constructor(outer: AbortSignal) {
+    if (outer.aborted) this.#controller.abort(outer.reason);
+    else this.#unfollow = follow(outer, (reason) => this.abort(reason));
+  }
+
+  arm(timeoutMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timedOut = false;
+    if (this.signal.aborted) return;
+    this.#timer = setTimeout(this.#onTimeout, timeoutMs);
+    this.#timer.unref();
+  }
+
+  timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+
+  abort(reason?: unknown): void {
+    this.unlink();
+    this.#controller.abort(reason);
+  }
+
+  unlink(): void {
+    clearTimeout(this.#timer);
+    this.#unfollow?.();
+    this.#unfollow = null;
   }
 }
