@@ -137,7 +137,10 @@ async function deputyRuns(
       );
     // Latency at a steady load: every visitor asks at a fixed pace, aggregate = half the measured
     // saturation rate capped at the 2,000 turns/s budget; latency counts from the scheduled time.
-    const pacedRate = Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
+    // BENCH_STEADY_RATE=<turns/s> fixes it instead, to compare two builds' tails at the same load.
+    const pacedRate =
+      Number(process.env.BENCH_STEADY_RATE) ||
+      Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
     // The server records its event loop, GC pauses, commits and each turn's phases meanwhile
     // (bench/lib/probe.ts), and the generator its own times of the same turns: where the tail goes.
     const traced = (socket: LoopSocket, sent: SentTurn) => {
