@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { type ServerChild, startChild } from './lib/child.js';
 import { isMain, runAlone } from './lib/main.js';
+import { epochMs } from './lib/probe.js';
 import { type BenchResult, type Figure, figure, newResult } from './lib/results.js';
 import {
   closedLoop,
@@ -13,6 +14,7 @@ import {
   LoopSocket as Socket,
 } from './lib/sockets.js';
 import { quantile, round } from './lib/stats.js';
+import { describeProfile, type SentTurn, turnProfile } from './lib/turn-profile.js';
 import { assistantAnswer, demoToken, messageFrame, numbered, openVisitor } from './lib/visitors.js';
 
 const QUESTION = "What's the status of ticket T-1001?";
@@ -31,6 +33,8 @@ interface RunFigures {
   failedPct: number;
   /** Server CPU (user + system) per completed turn, µs: does not depend on how busy the machine is. */
   serverCpuUs?: number;
+  /** The server's main thread (its event loop) alone, per completed turn, µs (Linux). */
+  mainThreadCpuUs?: number;
   /** The load generator's CPU over the run, percent of all the machine's cores. */
   generatorCpuPct?: number;
   /** Database statements per completed turn, where the server counts them. */
@@ -39,6 +43,11 @@ interface RunFigures {
   wsMessages?: number;
   /** Protocol frames the server sent per completed turn (each frame of a batch counts). */
   frames?: number;
+  /** Steady runs: the server's event-loop delay p99 (ms), its GC pauses (ms per second). */
+  serverLoopP99?: number;
+  gcMsPerSecond?: number;
+  /** Steady runs: how late the generator's own timers sent (p99, ms): is the tail in the generator? */
+  generatorLateP99?: number;
 }
 
 /** What the sockets of a run received so far: WebSocket messages and the frames in them. */
@@ -78,6 +87,9 @@ async function costed(
     ...r,
     ...wire,
     serverCpuUs: (after.cpuMicros - before.cpuMicros) / completed,
+    ...(after.mainThreadCpuMicros !== undefined && before.mainThreadCpuMicros !== undefined
+      ? { mainThreadCpuUs: (after.mainThreadCpuMicros - before.mainThreadCpuMicros) / completed }
+      : {}),
     generatorCpuPct: (100 * (gen.user + gen.system)) / (wallMs * 1000 * os.cpus().length),
     ...(statements === undefined ? {} : { dbStatements: statements }),
   };
@@ -125,9 +137,35 @@ async function deputyRuns(
       );
     // Latency at a steady load: every visitor asks at a fixed pace, aggregate = half the measured
     // saturation rate capped at the 2,000 turns/s budget; latency counts from the scheduled time.
-    const pacedRate = Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
+    // BENCH_STEADY_RATE=<turns/s> fixes it instead, to compare two builds' tails at the same load.
+    const pacedRate =
+      Number(process.env.BENCH_STEADY_RATE) ||
+      Math.min(2000, Math.round(Math.min(...closed.map((c) => c.rate)) / 2));
+    // The server records its event loop, GC pauses, commits and each turn's phases meanwhile
+    // (bench/lib/probe.ts), and the generator its own times of the same turns: where the tail goes.
+    const traced = (socket: LoopSocket, sent: SentTurn) => {
+      const payload = messageFrame(numbered(QUESTION));
+      sent.clientId = (JSON.parse(payload) as { clientId: string }).clientId;
+      sent.sent = epochMs();
+      return socket.roundTrip(payload, assistantAnswer(EXPECT, tally));
+    };
     const paced: RunFigures[] = [];
-    for (let i = 0; i < runs; i++) paced.push(await pacedLoop(sockets, pacedRate, 4000, turn));
+    for (let i = 0; i < runs; i++) {
+      await server.probeStart();
+      const sent: SentTurn[] = [];
+      const r = await pacedLoop(sockets, pacedRate, 4000, traced, sent);
+      const probe = await server.probeStop();
+      const profile = turnProfile(sent, probe);
+      for (const line of describeProfile(profile, probe)) console.log(line);
+      if (process.env.BENCH_PROFILE)
+        console.log(`  (profile window, monotonic µs: ${probe.monotonicUs.join('–')})`);
+      paced.push({
+        ...r,
+        serverLoopP99: probe.eventLoop.p99,
+        gcMsPerSecond: probe.gc.totalMs / probe.seconds,
+        ...(profile ? { generatorLateP99: profile.generatorLateP99Ms } : {}),
+      });
+    }
     for (const socket of sockets) socket.close();
     return { closed, paced, pacedRate };
   } finally {
@@ -140,10 +178,13 @@ async function pacedLoop(
   sockets: readonly LoopSocket[],
   rate: number,
   durationMs: number,
-  turn: (s: LoopSocket) => Promise<number>,
+  turn: (s: LoopSocket, sent: SentTurn) => Promise<number>,
+  sent: SentTurn[],
 ): Promise<RunFigures> {
   const interval = (sockets.length / rate) * 1000;
   const start = performance.now();
+  // performance.now() → epoch ms, to match the server's marks.
+  const epoch = epochMs() - start;
   const latencies: number[] = [];
   let failed = 0;
   await Promise.all(
@@ -152,9 +193,13 @@ async function pacedLoop(
       while (scheduled < start + durationMs) {
         const wait = scheduled - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const record: SentTurn = { clientId: '', scheduled: epoch + scheduled, sent: 0, done: 0 };
         try {
-          await turn(socket);
-          latencies.push(performance.now() - scheduled);
+          await turn(socket, record);
+          const now = performance.now();
+          latencies.push(now - scheduled);
+          record.done = epoch + now;
+          sent.push(record);
         } catch {
           failed++;
         }
@@ -252,6 +297,16 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         runs: deputy.closed.map((r) => r.serverCpuUs ?? Number.NaN),
         baseline: echoBase((r) => r.serverCpuUs ?? Number.NaN, 'µs'),
       }),
+      ...(deputy.closed.every((r) => r.mainThreadCpuUs !== undefined)
+        ? [
+            figure({
+              id: `turns.${s.visitors}.server-main-thread-cpu`,
+              what: `server's main thread (event loop) CPU per turn, ${n} visitors, saturated`,
+              unit: 'µs',
+              runs: deputy.closed.map((r) => r.mainThreadCpuUs ?? Number.NaN),
+            }),
+          ]
+        : []),
       figure({
         id: `turns.${s.visitors}.generator-cpu`,
         what: `load generator's CPU (its own process), ${n} visitors, saturated, share of all cores`,
@@ -294,6 +349,24 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
         runs: deputy.paced.map((r) => r.p99),
         ...(atBudget ? { budget: { text: '≤ 25 ms', op: '<=' as const, limit: 25 } } : {}),
       }),
+      figure({
+        id: `turns.${s.visitors}.paced.server-loop-p99`,
+        what: `server's event-loop delay p99 (1 ms timer) at the steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s`,
+        unit: 'ms',
+        runs: deputy.paced.map((r) => r.serverLoopP99 ?? Number.NaN),
+      }),
+      figure({
+        id: `turns.${s.visitors}.paced.gc`,
+        what: `server's GC pauses at the steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s, per second`,
+        unit: 'ms/s',
+        runs: deputy.paced.map((r) => r.gcMsPerSecond ?? Number.NaN),
+      }),
+      figure({
+        id: `turns.${s.visitors}.paced.generator-late`,
+        what: `load generator's timer lateness p99 at the steady ${deputy.pacedRate.toLocaleString('en-US')} turns/s`,
+        unit: 'ms',
+        runs: deputy.paced.map((r) => r.generatorLateP99 ?? Number.NaN),
+      }),
     );
   }
   for (const f of figures) f.value.median = round(f.value.median);
@@ -310,6 +383,8 @@ export async function benchTurns(quick = false): Promise<BenchResult> {
       'sockets each sending the same frame 10× as often, closed loop. The load generator is this process, the',
       "server a child process: the server's CPU per turn (process.cpuUsage, user + system) does not depend on",
       "how loaded the machine is; the generator's CPU share says how much of the two cores it took from the server.",
+      "During the steady runs the server child records its event-loop delay (perf_hooks, 1 ms timer), its GC pauses, its group commits and each turn's phases (bench/lib/probe.ts), and the generator how late its own timers sent:",
+      'the console shows where a median turn\'s time goes and the slowest 1 %\'s (bench/FINDINGS.md, "The tail at the steady rate").',
     ],
   };
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import type { ProbeReport } from './probe.js';
 import { BENCH_DIR } from './results.js';
 
 /** Messages between the load generator and a server under test running in its own process. */
@@ -7,7 +8,9 @@ export type ChildMessage =
   | { type: 'ready'; url: string; dataDir?: string; visitorToken?: string }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
   | { type: 'statements'; count: number }
-  | { type: 'usage'; cpuMicros: number; counters: Record<string, number> };
+  | { type: 'usage'; cpuMicros: number; mainThreadCpuMicros?: number; counters: Record<string, number> }
+  | { type: 'probing' }
+  | ProbeReport;
 
 export interface ServerChild {
   url: string;
@@ -20,6 +23,10 @@ export interface ServerChild {
   memory(): Promise<Extract<ChildMessage, { type: 'memory' }>>;
   /** The child's CPU time so far (user + system, µs) and its counters (e.g. database statements). */
   usage(): Promise<Extract<ChildMessage, { type: 'usage' }>>;
+  /** Starts recording event-loop delay, GC pauses, group commits and per-turn phases (bench/lib/probe.ts). */
+  probeStart(): Promise<void>;
+  /** Stops recording and returns what was recorded since probeStart. */
+  probeStop(): Promise<ProbeReport>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +61,14 @@ export async function startChild(name: string, env: Record<string, string> = {})
     async usage() {
       child.send({ type: 'usage' });
       return nextMessage(child, 'usage', 30_000);
+    },
+    async probeStart() {
+      child.send({ type: 'probe-start' });
+      await nextMessage(child, 'probing', 30_000);
+    },
+    async probeStop() {
+      child.send({ type: 'probe-stop' });
+      return nextMessage(child, 'probe', 30_000);
     },
     async stop() {
       if (child.exitCode !== null) return;

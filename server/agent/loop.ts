@@ -1,3 +1,4 @@
+import { StepSignals } from './linked-signal.js';
 import { loopError } from './loop-errors.js';
 import { loopReplies } from './loop-replies.js';
 import type { CrmTools } from './mcp-client.js';
@@ -125,48 +126,61 @@ export async function runTurn(input: TurnInput): Promise<string> {
     reply += joined;
     return reply;
   };
-  for (let step = 0; step < limits.maxSteps; step++) {
-    // Past a cap the model is asked for a plain answer: it may call no more tools.
-    const toolsOpen = toolCalls < limits.maxToolCalls && toolErrors < limits.maxToolErrors;
-    const req: ModelRequest = {
-      system: input.system,
-      messages,
-      tools: input.toolSpecs,
-      toolChoice: toolsOpen ? 'auto' : 'none',
-      visitor: input.visitor,
-    };
-    let out: Awaited<ReturnType<typeof runModelStep>>;
-    try {
-      out = await runModelStep(input.model, req, limits, (t) => input.sink.delta(t), input.signal);
-    } catch (err) {
-      if (input.signal.aborted || err instanceof ModelRefused) throw err;
-      const e = err instanceof ModelError ? err : null;
-      input.log?.warn(
-        {
-          model: input.model.name,
-          status: e?.status,
-          retryable: e?.retryable,
-          reason: e?.message ?? 'unknown',
-        },
-        'model step failed',
-      );
-      return say(replies.unavailable);
+  // One AbortController serves the turn's model steps (linked-signal.ts).
+  const stepSignals = new StepSignals(input.signal);
+  try {
+    for (let step = 0; step < limits.maxSteps; step++) {
+      // Past a cap the model is asked for a plain answer: it may call no more tools.
+      const toolsOpen = toolCalls < limits.maxToolCalls && toolErrors < limits.maxToolErrors;
+      const req: ModelRequest = {
+        system: input.system,
+        messages,
+        tools: input.toolSpecs,
+        toolChoice: toolsOpen ? 'auto' : 'none',
+        visitor: input.visitor,
+      };
+      let out: Awaited<ReturnType<typeof runModelStep>>;
+      try {
+        out = await runModelStep(
+          input.model,
+          req,
+          limits,
+          (t) => input.sink.delta(t),
+          input.signal,
+          stepSignals,
+        );
+      } catch (err) {
+        if (input.signal.aborted || err instanceof ModelRefused) throw err;
+        const e = err instanceof ModelError ? err : null;
+        input.log?.warn(
+          {
+            model: input.model.name,
+            status: e?.status,
+            retryable: e?.retryable,
+            reason: e?.message ?? 'unknown',
+          },
+          'model step failed',
+        );
+        return say(replies.unavailable);
+      }
+      reply += out.text;
+      if (out.calls.length === 0) return reply || say(replies.cap);
+      if (!toolsOpen) return say(replies.cap);
+      messages.push({ role: 'assistant', text: out.text, toolCalls: out.calls });
+      const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
+      toolCalls += allowed.length;
+      const results = await runCalls(allowed, ctx);
+      if ([...results.values()].some(isWithdrawn)) throw new TurnWithdrawn();
+      for (const call of out.calls) {
+        const result = results.get(call) ?? loopError('tool_limit');
+        if (result.isError) toolErrors++;
+        messages.push({ role: 'tool', callId: call.id, name: call.name, result });
+      }
     }
-    reply += out.text;
-    if (out.calls.length === 0) return reply || say(replies.cap);
-    if (!toolsOpen) return say(replies.cap);
-    messages.push({ role: 'assistant', text: out.text, toolCalls: out.calls });
-    const allowed = out.calls.slice(0, limits.maxToolCalls - toolCalls);
-    toolCalls += allowed.length;
-    const results = await runCalls(allowed, ctx);
-    if ([...results.values()].some(isWithdrawn)) throw new TurnWithdrawn();
-    for (const call of out.calls) {
-      const result = results.get(call) ?? loopError('tool_limit');
-      if (result.isError) toolErrors++;
-      messages.push({ role: 'tool', callId: call.id, name: call.name, result });
-    }
+    return say(replies.cap);
+  } finally {
+    stepSignals.dispose();
   }
-  return say(replies.cap);
 }
 
 function isWithdrawn(result: ToolResultForModel): boolean {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { linkedSignal } from './linked-signal.js';
+import { linkedSignal, type StepSignals } from './linked-signal.js';
 import { type Model, ModelError, type ModelRequest, type ToolCall } from './model.js';
 
 export interface StepOptions {
@@ -32,6 +32,8 @@ export async function runModelStep(
   opts: StepOptions,
   onText: (text: string) => void,
   signal: AbortSignal,
+  /** The turn's step signals (one AbortController for its steps); absent: one per attempt. */
+  steps?: StepSignals,
 ): Promise<StepOutcome> {
   // What the visitor has already seen of this step, across attempts: a retry that says the same
   // thing again only streams what is new, so a mid-stream failure does not show a sentence twice.
@@ -48,7 +50,7 @@ export async function runModelStep(
     };
     try {
       return {
-        ...(await attemptStep(model, req, opts.stepTimeoutMs, onAttemptText, signal)),
+        ...(await attemptStep(model, req, opts.stepTimeoutMs, onAttemptText, signal, steps)),
         retries: attempt,
       };
     } catch (err) {
@@ -70,16 +72,18 @@ async function attemptStep(
   timeoutMs: number,
   onText: (text: string) => void,
   outer: AbortSignal,
+  steps: StepSignals | undefined,
 ): Promise<Omit<StepOutcome, 'retries'>> {
-  const linked = linkedSignal([outer], timeoutMs);
+  const linked = steps ? steps.next(timeoutMs) : linkedSignal([outer], timeoutMs);
   const { signal } = linked;
   const calls: ToolCall[] = [];
   let text = '';
   let reason: StepOutcome['reason'] | null = null;
   const events = model.step(req, signal)[Symbol.asyncIterator]();
   // A model that stops yielding (a stalled stream) is cut off by the timeout even if it ignores the signal.
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(linked.timedOut() ? timeoutError(timeoutMs) : outer.reason);
+    onAbort = () => reject(linked.timedOut() ? timeoutError(timeoutMs) : outer.reason);
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -100,6 +104,8 @@ async function attemptStep(
     if (linked.timedOut() && !outer.aborted) throw timeoutError(timeoutMs);
     throw err;
   } finally {
+    // The signal may serve the turn's next step: this step's listener goes.
+    if (onAbort) signal.removeEventListener('abort', onAbort);
     linked.dispose();
   }
   if (reason === 'error') throw new ModelError('the model reported an error', true);

@@ -16,6 +16,7 @@ import type { Limits, SiteConfig } from '../config.js';
 import { maskText } from '../mask.js';
 import type { Metrics } from '../metrics.js';
 import type { Conversation, ConversationStore } from '../store/conversations.js';
+import { turnMark } from '../turn-trace.js';
 import type { Budgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
@@ -292,6 +293,7 @@ export class Session {
 
   async #onVisitorMessage(frame: VisitorMessageFrame): Promise<void> {
     const conversation = this.#conversation!;
+    turnMark(conversation.id, 'received', frame.clientId);
     if (this.deps.control.draining) {
       // Not stored: the widget's outbox keeps it and resends it to the next process.
       this.deps.metrics.messages.inc({ outcome: 'refused' });
@@ -311,6 +313,7 @@ export class Session {
       clientId: frame.clientId,
     });
     this.deps.metrics.messages.inc({ outcome: stored.duplicate ? 'duplicate' : 'stored' });
+    turnMark(conversation.id, 'stored');
     this.#log.debug(
       { clientId: frame.clientId, seq: stored.message.seq, text: maskText(frame.text.slice(0, 200)) },
       'visitor message stored',

@@ -6,6 +6,7 @@ import { TurnWithdrawn } from '../agent/loop.js';
 import type { Metrics } from '../metrics.js';
 import { type ConversationStore, newId } from '../store/conversations.js';
 import { TAIL_MESSAGES } from '../store/tails.js';
+import { turnMark } from '../turn-trace.js';
 import type { GatewayControl } from './control.js';
 import { messageFrame } from './frames.js';
 import type { ConversationHub } from './hub.js';
@@ -64,10 +65,12 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
   const started = performance.now();
   let replying = false;
   let toolErrors = 0;
-  const silenced = new AbortController();
+  let silenced = false;
   let untrack: (() => void) | undefined;
-  // The reply stops when the process drains or a person takes the conversation.
-  const stop = linkedSignal([deps.control.signal, silenced.signal]);
+  // The reply stops when the process drains or a person takes the conversation (silenced: the one
+  // signal is aborted directly, rather than through a second AbortController it follows).
+  const stop = linkedSignal([deps.control.signal]);
+  turnMark(conversationId, 'started');
   try {
     const state = deps.guard?.read ? await deps.guard.read(conversationId) : undefined;
     // The model's context: as many as the store keeps per conversation (from memory when the tail
@@ -77,13 +80,17 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     const last = history.at(-1);
     if (last?.role !== 'visitor') return;
     if (deps.guard && !(await deps.guard.beforeTurn(conversationId, last.text, state))) return;
-    untrack = deps.guard?.track(conversationId, () => silenced.abort());
+    untrack = deps.guard?.track(conversationId, () => {
+      silenced = true;
+      stop.abort();
+    });
     hub.startReply(conversationId, replyId);
     replying = true;
     const sink = instrumentSink(deps.metrics, {
       delta: (text: string) => hub.appendReply(conversationId, text),
       tool: (callId: string, name: string, label: string, status: 'running' | 'done' | 'error') => {
         if (status === 'error') toolErrors++;
+        turnMark(conversationId, status === 'running' ? 'tool' : 'toolDone');
         hub.broadcast(conversationId, { type: 'tool', callId, name, label, status });
       },
       confirm: (card) =>
@@ -93,7 +100,9 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     // Status lines ("Sam joined") are for the widget, never the model.
     const transcript = history.filter((m) => m.role !== 'status');
+    turnMark(conversationId, 'agent');
     const text = await agent.reply(transcript, sink, stop.signal);
+    turnMark(conversationId, 'replied');
     // Stored before it is marked complete: the final message frame is the completion.
     const { message } = await deps.conversations.append(conversationId, {
       role: 'assistant',
@@ -102,12 +111,12 @@ export async function answerTurn(deps: TurnDeps, conversationId: string, agent: 
     });
     hub.endReply(conversationId);
     hub.broadcast(conversationId, messageFrame(message));
+    turnMark(conversationId, 'done');
     deps.metrics.turns.inc({ outcome: 'ok' });
     deps.metrics.turnSeconds.observe((performance.now() - started) / 1000);
     await deps.guard?.afterTurn(conversationId, { reply: text, toolErrors });
   } catch (err) {
-    if (silenced.signal.aborted && !deps.control.signal.aborted)
-      return keepSilent(deps, conversationId, replying);
+    if (silenced && !deps.control.signal.aborted) return keepSilent(deps, conversationId, replying);
     if (replying) hub.endReply(conversationId);
     if (err instanceof TurnWithdrawn) {
       // The card says "Nothing was changed"; the visitor's newer message (or the next process) answers.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { commitTracer } from '../turn-trace.js';
 import { nowIso } from './db.js';
 import { dialectOf, isUniqueViolation } from './dialect.js';
 import { HotQuery, type RawSqlite, type RawStatement, rawSqlite } from './hot.js';
@@ -302,8 +303,11 @@ export class ConversationStore {
       insert: raw.prepare(APPEND_SQL.insert),
     };
     const s = this.#appendStatements;
+    const trace = commitTracer();
+    const t0 = trace ? performance.now() : 0;
     try {
       const results = raw.transaction(() => batch.map((p) => appendRaw(s, p.conversationId, p.msg)));
+      trace?.commit('messages', batch.length, performance.now() - t0);
       for (const [i, p] of batch.entries()) p.resolve(this.#stored(results[i] as Appended));
     } catch (err) {
       if (batch.length === 1) {

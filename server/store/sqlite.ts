@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type DialectAdapter, Kysely, SqliteAdapter, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { startCheckpointer } from './checkpointer.js';
 import type { SqliteStore } from './db.js';
 import { registerRawSqlite } from './hot.js';
 import { runMigrations } from './migrate.js';
@@ -33,6 +34,8 @@ export async function openSqliteStore(dataDir: string, fileName = 'deputy.sqlite
     await db.destroy();
     throw err;
   }
+  // Checkpoints run on a worker thread, not inside a turn's COMMIT (checkpointer.ts).
+  const checkpointer = startCheckpointer(sqlite, file);
   return {
     db,
     dialect: 'sqlite',
@@ -50,7 +53,10 @@ export async function openSqliteStore(dataDir: string, fileName = 'deputy.sqlite
       }
     },
     statements: () => counter.n,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.close();
+      await db.destroy();
+    },
   };
 }
 
