@@ -24,8 +24,14 @@ import type SQLite from 'better-sqlite3';
 
 /** The WAL's size (pages) past which the worker works to make it start over. */
 const RESTART_FRAMES = 2000;
-/** How often the worker checkpoints while the WAL is smaller. */
+/** How often the worker checkpoints while the WAL is smaller and being written. */
 const CHECK_EVERY_MS = 50;
+/**
+ * With nothing written since its last pass, the worker waits twice as long each time, up to this:
+ * an idle server wakes the thread once a second, not twenty times. The first pass that finds new
+ * frames goes back to CHECK_EVERY_MS; a burst meanwhile is what RESTART_FRAMES catches up on.
+ */
+const IDLE_EVERY_MS = 1000;
 /** Back-to-back checkpoints before the server's connection is asked to finish the job. */
 const CATCH_UP_TRIES = 2;
 /** A WAL file that grew past this under a burst is cut back to it when it starts over (bytes). */
@@ -45,11 +51,17 @@ let timer = null;
 let immediate = null;
 let tries = 0;
 let closed = false;
+let wait = workerData.everyMs;
+let lastLog = -1;
 function run() {
   timer = immediate = null;
   if (closed) return;
   try {
     const r = passive.get();
+    // Nothing new since the last pass (the WAL only starts over on a write): back off.
+    const idle = r.log === lastLog && r.checkpointed === r.log;
+    wait = idle ? Math.min(wait * 2, workerData.idleEveryMs) : workerData.everyMs;
+    lastLog = r.log;
     if (r.log > workerData.restartFrames) {
       if (++tries <= workerData.catchUpTries) {
         immediate = setImmediate(run);
@@ -61,7 +73,7 @@ function run() {
     // Busy or locked: tried again at the next tick. Anything else the server's own connection sees too.
   }
   tries = 0;
-  timer = setTimeout(run, workerData.everyMs);
+  timer = setTimeout(run, wait);
 }
 run();
 parentPort.on('message', (m) => {
@@ -92,6 +104,7 @@ export function startCheckpointer(sqlite: SQLite.Database, file: string): Checkp
         module: createRequire(import.meta.url).resolve('better-sqlite3'),
         file,
         everyMs: CHECK_EVERY_MS,
+        idleEveryMs: IDLE_EVERY_MS,
         restartFrames: RESTART_FRAMES,
         catchUpTries: CATCH_UP_TRIES,
       },

@@ -46,6 +46,11 @@ describe('SQLite checkpoints', () => {
       cut = statSync(wal).size <= 16 * 1024 * 1024;
     }
     expect(cut).toBe(true);
+    // Idle, the worker backs off (up to a pass a second); the first writes after it are copied too.
+    await new Promise((r) => setTimeout(r, 2500));
+    const idleSize = statSync(file).size;
+    for (let i = 0; i < 200; i++) await conversations.append(id, { role: 'visitor', text });
+    expect(await until(() => statSync(file).size > idleSize + 200 * 3000, 5000)).toBe(true);
     const total = (await conversations.recent(id, 1))[0]?.seq ?? 0;
     await store.close();
     expect(existsSync(wal)).toBe(false);
