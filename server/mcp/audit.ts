@@ -21,12 +21,8 @@ export interface AuditEntry {
 /** One audit row as the CLI prints it: the table's columns but its row id. */
 export type AuditRow = Omit<Selectable<AuditLogTable>, 'id' | 'cid' | 'site_id'> & { cid: string | null };
 
-/**
- * Records every tools/call (docs/architecture.md §1.5): time, subject, client, scopes, tool, masked arguments,
- * outcome or error code, latency, token id and conversation.
- */
-/** The columns of an audit row, in the order the raw INSERT binds them. */
-const COLUMNS = [
+/** The columns the CLI reads back (`query`): all but the row id and the site. */
+const READ_COLUMNS = [
   'at',
   'sub',
   'client',
@@ -38,12 +34,17 @@ const COLUMNS = [
   'latency_ms',
   'jti',
   'cid',
-  'site_id',
 ] as const;
+/** The columns of an audit row, in the order the raw INSERT binds them. */
+const COLUMNS = [...READ_COLUMNS, 'site_id'] as const;
 
 /** SQLite bounds the variables of one statement; 200 rows of 12 columns stay far below it. */
 const MAX_ROWS_PER_INSERT = 200;
 
+/**
+ * Records every tools/call (docs/architecture.md §1.5): time, subject, client, scopes, tool, masked arguments,
+ * outcome or error code, latency, token id and conversation.
+ */
 export class AuditLog {
   #pending: Insertable<AuditLogTable>[] = [];
   #flush: Promise<void> | null = null;
@@ -113,21 +114,7 @@ export class AuditLog {
 
   /** Entries oldest first, optionally for one subject and since a time. */
   async query(opts: { sub?: string; since?: string; limit?: number } = {}): Promise<AuditRow[]> {
-    let q = this.db
-      .selectFrom('audit_log')
-      .select([
-        'at',
-        'sub',
-        'client',
-        'scopes',
-        'tool',
-        'args',
-        'outcome',
-        'error_code',
-        'latency_ms',
-        'jti',
-        'cid',
-      ]);
+    let q = this.db.selectFrom('audit_log').select(READ_COLUMNS);
     if (opts.sub) q = q.where('sub', '=', opts.sub);
     if (opts.since) q = q.where('at', '>=', opts.since);
     const rows = await q
