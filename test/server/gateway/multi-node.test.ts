@@ -331,9 +331,11 @@ describe.skipIf(!postgresAvailable)(
       ];
       for (const [i, text] of texts.entries()) {
         const s = i % 2 === 0 ? onA.s : onB.s;
-        const from = s.frames.length;
         s.send({ type: 'message', clientId: `mn_budget_${i}_0001`, text });
-        await s.next('message', (m) => m.role === 'assistant', 15_000, from);
+        // This turn's own reply (the visitor message, then the reply): "the next assistant frame" can
+        // be the previous turn's reply reaching this node late over the bus, before this turn has run.
+        const seq = onA.welcome.lastSeq + 2 * i + 2;
+        await s.next('message', (m) => m.role === 'assistant' && m.seq === seq, 15_000);
       }
       const made = (await steps()) - stepsBefore;
       expect(made).toBeGreaterThanOrEqual(texts.length);
