@@ -41,7 +41,17 @@ describe('the production install (npm pack, then npm ci --omit=dev)', () => {
     copyFileSync(path.join(root, 'package-lock.json'), path.join(app, 'package-lock.json'));
     await exec(
       'npm',
-      ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+      // --engine-strict: every runtime package must accept the Node that runs this test (20, 22, 24
+      // are each in package.json's engines), or a user's install warns or, strict, fails.
+      [
+        'ci',
+        '--omit=dev',
+        '--engine-strict',
+        '--ignore-scripts',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ],
       {
         cwd: app,
         timeout: 150_000,
