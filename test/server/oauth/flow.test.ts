@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_OPERATOR } from '../../../server/console/plugin.js';
 import { postMcp } from '../../helpers/mcp.js';
 import {
@@ -9,18 +9,11 @@ import {
   tokenRequest,
 } from '../../helpers/oauth.js';
 import { removeDataDir, startServer, type TestServer } from '../../helpers/server.js';
-import { callTool, errorOf, rows } from '../mcp/support.js';
+import { describeStores } from '../../helpers/stores.js';
+import { callTool, errorOf } from '../mcp/support.js';
 
 const SAM = { email: DEMO_OPERATOR.email, password: DEMO_OPERATOR.password };
 let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server.close();
-  removeDataDir(server.dataDir);
-});
 
 async function listTools(token: string): Promise<{ status: number; names: string[] }> {
   const res = await postMcp(
@@ -33,7 +26,16 @@ async function listTools(token: string): Promise<{ status: number; names: string
   return { status: 200, names: body.result.tools.map((t) => t.name) };
 }
 
-describe('the staff OAuth flow over HTTP', () => {
+// On both stores: with PostgreSQL any node answers each step (docs/scaling.md, staff OAuth).
+describeStores('the staff OAuth flow over HTTP', (kind) => {
+  beforeAll(async () => {
+    server = await startServer({ store: kind });
+  });
+  afterAll(async () => {
+    await server.close();
+    removeDataDir(server.dataDir);
+  });
+
   it('links the authorization server from the protected resource metadata', async () => {
     const prm = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as {
       authorization_servers: string[];
@@ -74,12 +76,18 @@ describe('the staff OAuth flow over HTTP', () => {
     const profile = await callTool(server, accessToken, 'get_customer_profile', { customer_id: 'cus_alice' });
     const tickets = (profile.structuredContent as { tickets: { ticket_id: string }[] }).tickets;
     expect(tickets.length).toBeGreaterThan(0);
-    const op = rows<{ id: string }>(server, 'select id from operators where email = ?', SAM.email)[0];
-    const audit = rows<{ sub: string; tool: string; outcome: string }>(
-      server,
-      'select sub, tool, outcome from audit_log where sub = ? order by id',
-      op?.id,
-    );
+    const db = server.app.deputy.store.db;
+    const op = await db
+      .selectFrom('operators')
+      .select('id')
+      .where('email', '=', SAM.email)
+      .executeTakeFirst();
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['sub', 'tool', 'outcome'])
+      .where('sub', '=', op?.id ?? '')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => a.tool)).toEqual(['find_customer', 'get_customer_profile']);
   });
 
@@ -99,10 +107,12 @@ describe('the staff OAuth flow over HTTP', () => {
       confirmation: state,
     });
     expect(done.structuredContent).toMatchObject({ created: true, author_name: 'Sam' });
-    const stored = rows<{ author: string; author_name: string }>(
-      server,
-      "select author, author_name from ticket_comments where ticket_id = 'T-1001' and body = 'We are on it.'",
-    );
+    const stored = await server.app.deputy.store.db
+      .selectFrom('ticket_comments')
+      .select(['author', 'author_name'])
+      .where('ticket_id', '=', 'T-1001')
+      .where('body', '=', 'We are on it.')
+      .execute();
     expect(stored).toEqual([{ author: 'agent', author_name: 'Sam' }]);
     // The same confirmation a second time writes nothing.
     const again = errorOf(
