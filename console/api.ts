@@ -1,5 +1,11 @@
 import type { Session } from '../shared/console-protocol.js';
 
+/**
+ * Where the console is served, as the browser sees it: `/console`, or `/deputy/console` when Deputy
+ * is behind a proxy under a path prefix. Its API and socket live beside it.
+ */
+export const CONSOLE_BASE = `${location.pathname.replace(/\/console(\/.*)?$/, '').replace(/\/+$/, '')}/console`;
+
 /** A coded refusal from the console API (docs/console.md). */
 export class ApiError extends Error {
   constructor(
@@ -23,7 +29,7 @@ export class Api {
     const headers: Record<string, string> = {};
     if (method === 'POST') headers['x-csrf-token'] = this.csrf;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`/console/api${path}`, {
+    const res = await fetch(`${CONSOLE_BASE}/api${path}`, {
       method,
       headers,
       credentials: 'same-origin',

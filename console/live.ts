@@ -1,4 +1,5 @@
 import type { ConsoleClientFrame, ConsoleServerFrame } from '../shared/console-protocol.js';
+import { CONSOLE_BASE } from './api.js';
 
 /**
  * The console's WebSocket: reconnects with backoff, and re-sends what this console views, so a
@@ -15,7 +16,7 @@ export class Live {
   start(): void {
     if (this.#stopped) return;
     const ws = new WebSocket(
-      `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/console/ws`,
+      `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${CONSOLE_BASE}/ws`,
     );
     this.#ws = ws;
     ws.onopen = () => {

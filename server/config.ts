@@ -143,8 +143,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     dataDir: path.resolve(env.DEPUTY_DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: poolSize,
-    mcpUrl: env.MCP_URL || undefined,
-    publicUrl: env.DEPUTY_PUBLIC_URL || undefined,
+    mcpUrl: parseHttpUrl('MCP_URL', env.MCP_URL),
+    publicUrl: parseHttpUrl('DEPUTY_PUBLIC_URL', env.DEPUTY_PUBLIC_URL)?.replace(/\/+$/, ''),
     visitorAudience: env.DEPUTY_VISITOR_AUDIENCE ?? 'deputy',
     model,
     trustProxy: parseTrustProxy(env.DEPUTY_TRUST_PROXY),
@@ -153,6 +153,34 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     demo: env.DEPUTY_DEMO !== '0',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+/**
+ * An http(s) URL without credentials, query or fragment, or undefined when unset. A path is kept: a
+ * backend served under a prefix (`https://example.com/deputy`, docs/operations.md) says so here.
+ */
+function parseHttpUrl(name: string, raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Reported below.
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    // Credentials are never echoed (they would reach the logs of whatever runs the server).
+    const shown = url && (url.username || url.password) ? 'a URL with credentials' : `"${raw}"`;
+    throw new DeputyError(
+      'env_invalid',
+      `${name} must be an http(s) URL without credentials, query or fragment, got ${shown}.`,
+    );
+  }
+  return raw;
+}
+
+/** The path of a base URL without its trailing slash: `https://example.com/deputy/` → `/deputy`; `` for none. */
+export function basePath(url: string): string {
+  return new URL(url).pathname.replace(/\/+$/, '');
 }
 
 /** `a.example.com, b` → hostnames, lower case; a port or a scheme is a mistake worth stopping on. */

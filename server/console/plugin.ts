@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ServerFrame } from '../../shared/protocol.js';
-import type { Config } from '../config.js';
+import { basePath, type Config } from '../config.js';
 import { projectRoot } from '../paths.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Store } from '../store/db.js';
@@ -148,6 +148,9 @@ export async function consoleRoutes(
   opts: { parts: ReturnType<typeof buildConsole>; config: Config; customers: CustomerReaderDeps },
 ): Promise<void> {
   const { parts, config } = opts;
+  // Served under a path prefix (DEPUTY_PUBLIC_URL `https://example.com/deputy`, the proxy stripping
+  // it): the cookie's path and the page's asset URLs carry the prefix the browser sees.
+  const prefix = config.publicUrl ? basePath(config.publicUrl) : '';
   if (config.demo) {
     // onReady hooks run before the server listens: the demo sign-in works from the first request.
     app.addHook('onReady', async () => {
@@ -168,6 +171,7 @@ export async function consoleRoutes(
     limiter: parts.limiter,
     customers: opts.customers,
     secure: (req) => req.protocol === 'https' || (config.publicUrl ?? '').startsWith('https:'),
+    cookiePath: `${prefix}/console`,
   });
   await consoleSocket(app, { sessions: parts.sessions, consoles: parts.consoles, service: parts.service });
   const dist = path.join(projectRoot(), 'dist', 'console');
@@ -187,9 +191,10 @@ export async function consoleRoutes(
       .header('content-security-policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
       .header('x-frame-options', 'DENY')
       .type('text/html; charset=utf-8');
-    return reply.send(
-      await import('node:fs/promises').then((fs) => fs.readFile(path.join(dist, 'index.html'))),
+    const html = await import('node:fs/promises').then((fs) =>
+      fs.readFile(path.join(dist, 'index.html'), 'utf8'),
     );
+    return reply.send(prefix ? html.replaceAll('="/console/', `="${prefix}/console/`) : html);
   };
   app.get('/console', page);
   app.get('/console/', page);

@@ -17,6 +17,8 @@ export interface ConsoleRouteDeps {
   customers: CustomerReaderDeps;
   /** Cookies get `Secure` when the console is served over https. */
   secure(req: FastifyRequest): boolean;
+  /** The console's path as the browser sees it: `/console`, or under the public URL's prefix. */
+  cookiePath: string;
 }
 
 const ID = /^conv_[A-Za-z0-9_-]{8,40}$/;
@@ -40,7 +42,10 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleRouteDeps): 
       return refuse(reply, 'signin_failed');
     }
     const s = await sessions.create(result.operatorId);
-    reply.header('set-cookie', sessionCookie(s.token, SESSION_TTL_MS / 1000, deps.secure(req)));
+    reply.header(
+      'set-cookie',
+      sessionCookie(s.token, SESSION_TTL_MS / 1000, deps.secure(req), deps.cookiePath),
+    );
     const operator = await deps.operators.get(result.operatorId);
     return { operator, csrf: s.csrf };
   });
@@ -49,7 +54,7 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleRouteDeps): 
     const who = await operatorOf(sessions, req, reply, true);
     if (!who) return reply;
     await sessions.destroy(who.token);
-    reply.header('set-cookie', sessionCookie('', 0, deps.secure(req)));
+    reply.header('set-cookie', sessionCookie('', 0, deps.secure(req), deps.cookiePath));
     return { ok: true };
   });
 

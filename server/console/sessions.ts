@@ -88,11 +88,14 @@ export function readCookie(header: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Set-Cookie for a session: HttpOnly, SameSite=Strict, scoped to /console, Secure over https (C1). */
-export function sessionCookie(token: string, maxAgeS: number, secure: boolean): string {
+/**
+ * Set-Cookie for a session: HttpOnly, SameSite=Strict, scoped to the console's path (`/console`, or
+ * `/deputy/console` under a path prefix), Secure over https (C1).
+ */
+export function sessionCookie(token: string, maxAgeS: number, secure: boolean, path = '/console'): string {
   return [
     `${COOKIE}=${token}`,
-    'Path=/console',
+    `Path=${path}`,
     'HttpOnly',
     'SameSite=Strict',
     `Max-Age=${Math.max(0, Math.floor(maxAgeS))}`,

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPES, VISITOR_SCOPES } from '../../shared/scopes.js';
+import { basePath } from '../config.js';
+import { wellKnownRoutes } from '../oauth/well-known.js';
 import type { McpCaller, McpTokenVerifier } from './auth.js';
 import { type Answer, answerAll, Canceller, parsePost } from './dispatch.js';
 import { hostAllowed, originAllowed } from './hosts.js';
@@ -19,7 +21,19 @@ export interface McpRoutesOptions {
   allowedHosts: () => ReadonlySet<string>;
 }
 
-const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
+/**
+ * Where a client is told (WWW-Authenticate `resource_metadata`) to read the protected resource
+ * metadata: beside `/mcp` under the same base, `<base>/.well-known/oauth-protected-resource/mcp`, a
+ * path that reaches this server through any proxy that reaches `/mcp` (also under a path prefix).
+ * A resource URL not ending in `/mcp` (MCP_URL pointing elsewhere) gets RFC 9728's own form.
+ */
+export function protectedResourceMetadataUrl(resourceUrl: string): string {
+  const url = new URL(resourceUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  return path.endsWith('/mcp')
+    ? `${url.origin}${path.slice(0, -'/mcp'.length)}/.well-known/oauth-protected-resource/mcp`
+    : `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
 
 /**
  * The MCP CRM server over Streamable HTTP, stateless, answering in JSON: each request is answered
@@ -42,15 +56,22 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
     return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
   });
 
-  const metadataUrl = () => new URL(PRM_PATH, opts.resourceUrl()).toString();
+  const metadataUrl = () => protectedResourceMetadataUrl(opts.resourceUrl());
 
-  app.get(PRM_PATH, async () => ({
-    resource: opts.resourceUrl(),
-    authorization_servers: [opts.issuer()],
-    scopes_supported: SCOPES,
-    bearer_methods_supported: ['header'],
-    resource_name: 'Deputy CRM',
-  }));
+  // RFC 9728: at /.well-known/oauth-protected-resource/mcp, and at the path-inserted form of the
+  // resource URL when Deputy is served under a prefix (oauth/well-known.ts).
+  wellKnownRoutes(
+    app,
+    'oauth-protected-resource',
+    () => ['/mcp', basePath(opts.resourceUrl())],
+    () => ({
+      resource: opts.resourceUrl(),
+      authorization_servers: [opts.issuer()],
+      scopes_supported: SCOPES,
+      bearer_methods_supported: ['header'],
+      resource_name: 'Deputy CRM',
+    }),
+  );
 
   const notAllowed = async (_req: FastifyRequest, reply: FastifyReply) =>
     reply

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { basePath } from '../config.js';
 import { sameOrigin } from '../console/auth.js';
 import type { OperatorStore } from '../console/operators.js';
 import { authenticate } from '../console/sign-in.js';
@@ -52,7 +53,11 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
       );
     }
     const id = await keep({ request: check.request });
-    return signInPage(reply, { request: id, clientName: check.request.client.name });
+    return signInPage(reply, {
+      base: basePath(opts.issuer()),
+      request: id,
+      clientName: check.request.client.name,
+    });
   });
 
   app.post('/oauth/authorize/sign-in', async (req, reply) => {
@@ -72,7 +77,13 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
         result.reason === 'rate_limited'
           ? `Too many attempts. Try again in ${Math.ceil(result.waitMs / 1000)} seconds.`
           : 'Wrong email or password.';
-      return signInPage(reply, { request: await keep(p), clientName: p.request.client.name, error, email });
+      return signInPage(reply, {
+        base: basePath(opts.issuer()),
+        request: await keep(p),
+        clientName: p.request.client.name,
+        error,
+        email,
+      });
     }
     const operator = await opts.operators.get(result.operatorId);
     const scopes = operator ? grantedScopes(p.request.scope, operator.role) : null;
@@ -86,6 +97,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeOptio
       );
     const id = await keep({ ...p, operatorId: operator.id });
     return consentPage(reply, {
+      base: basePath(opts.issuer()),
       request: id,
       clientName: p.request.client.name,
       clientId: p.request.client.id,

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { basePath } from '../config.js';
 import { STAFF_SCOPES } from './scopes.js';
+import { wellKnownRoutes } from './well-known.js';
 
 /** RFC 8414 metadata of the staff authorization server, linked from the MCP server's protected resource metadata. */
 export function authorizationServerMetadata(issuer: string) {
@@ -21,8 +23,15 @@ export function authorizationServerMetadata(issuer: string) {
 }
 
 export async function metadataRoute(app: FastifyInstance, opts: { issuer: () => string }): Promise<void> {
-  app.get('/.well-known/oauth-authorization-server', async (_req, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return authorizationServerMetadata(opts.issuer());
-  });
+  // The bare path (no prefix, or a proxy that strips it) and the RFC 8414 form of a prefixed issuer.
+  const suffixes = () => ['', basePath(opts.issuer())];
+  wellKnownRoutes(
+    app,
+    'oauth-authorization-server',
+    suffixes,
+    () => authorizationServerMetadata(opts.issuer()),
+    {
+      'cache-control': 'public, max-age=300',
+    },
+  );
 }

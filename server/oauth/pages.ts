@@ -46,7 +46,7 @@ function send(reply: FastifyReply, status: number, title: string, body: string) 
 /** The console's sign-in form (same fields and button), posting the pending request along. */
 export function signInPage(
   reply: FastifyReply,
-  p: { request: string; clientName: string; error?: string; email?: string },
+  p: { base: string; request: string; clientName: string; error?: string; email?: string },
 ) {
   return send(
     reply,
@@ -54,7 +54,7 @@ export function signInPage(
     'Sign in',
     `<h1>Sign in to Deputy</h1><p><strong>${esc(p.clientName)}</strong> wants to connect to Deputy as you.</p>
 ${p.error ? `<p class="error" role="alert">${esc(p.error)}</p>` : ''}
-<form method="post" action="/oauth/authorize/sign-in">
+<form method="post" action="${esc(p.base)}/oauth/authorize/sign-in">
 <input type="hidden" name="request" value="${esc(p.request)}">
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${esc(p.email ?? '')}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
@@ -66,6 +66,8 @@ ${p.error ? `<p class="error" role="alert">${esc(p.error)}</p>` : ''}
 export function consentPage(
   reply: FastifyReply,
   p: {
+    /** The public URL's path prefix (`/deputy`, or empty): the forms post under it. */
+    base: string;
     request: string;
     clientName: string;
     clientId: string;
@@ -84,7 +86,7 @@ export function consentPage(
 <p>Signed in as <strong>${esc(p.operator)}</strong> on site <strong>${esc(p.site)}</strong>.</p>
 <p>The client <strong>${esc(p.clientName)}</strong> (<code>${esc(p.clientId)}</code>, returning to <code>${esc(p.redirectHost)}</code>) asks to:</p>
 <ul>${items}</ul><p>The name is the one the client gave itself: allow only if you just started connecting it, and it returns where you expect.</p><p>Every call it makes is recorded in the audit log under your name. You can revoke it at any time.</p>
-<form method="post" action="/oauth/authorize/consent">
+<form method="post" action="${esc(p.base)}/oauth/authorize/consent">
 <input type="hidden" name="request" value="${esc(p.request)}">
 <button type="submit" name="decision" value="allow">Allow</button><button type="submit" class="secondary" name="decision" value="deny">Deny</button></form>`,
   );

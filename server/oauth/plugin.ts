@@ -27,12 +27,8 @@ export interface OAuthOptions {
 }
 
 /** Endpoints a browser-based MCP client calls cross-origin: no cookies involved, so any origin. */
-const CORS_PATHS = new Set([
-  '/.well-known/oauth-authorization-server',
-  '/oauth/register',
-  '/oauth/token',
-  '/oauth/revoke',
-]);
+const AS_METADATA = '/.well-known/oauth-authorization-server';
+const CORS_PATHS = new Set([AS_METADATA, '/oauth/register', '/oauth/token', '/oauth/revoke']);
 
 /**
  * Deputy as the OAuth 2.1 authorization server of its operators' MCP clients (docs/staff-mcp.md).
@@ -63,7 +59,7 @@ export async function oauthRoutes(app: FastifyInstance, opts: OAuthOptions): Pro
   });
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (!CORS_PATHS.has(path)) return;
+    if (!CORS_PATHS.has(path) && !path.startsWith(`${AS_METADATA}/`)) return;
     reply.header('access-control-allow-origin', '*');
     if (req.method === 'OPTIONS') {
       return reply
@@ -74,7 +70,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: OAuthOptions): Pro
         .send();
     }
   });
-  for (const path of CORS_PATHS) app.options(path, async (_req, reply) => reply.code(204).send());
+  for (const path of [...CORS_PATHS, `${AS_METADATA}/*`])
+    app.options(path, async (_req, reply) => reply.code(204).send());
   await metadataRoute(app, { issuer: opts.issuer });
   await registrationRoute(app, {
     store: opts.store,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyVisitorToken } from '../../../server/auth/visitor-token.js';
-import type { SiteConfig } from '../../../server/config.js';
+import { basePath, configFromEnv, type SiteConfig } from '../../../server/config.js';
 import { DeputyError } from '../../../server/errors.js';
 import { DEMO_CONFIG } from '../../../server/sites/demo.js';
 import { loadConfig } from '../../../server/sites/load.js';
@@ -56,6 +56,37 @@ async function token(
     .setExpirationTime('10m')
     .sign(key);
 }
+
+describe('the backend URLs', () => {
+  it('keeps a path prefix of DEPUTY_PUBLIC_URL, and refuses what is not an http(s) base URL', () => {
+    const env = { DEPUTY_DATA_DIR: tmpdir() };
+    const prefixed = configFromEnv({ ...env, DEPUTY_PUBLIC_URL: 'https://example.com/deputy/' });
+    expect(prefixed.publicUrl).toBe('https://example.com/deputy');
+    expect(basePath(prefixed.publicUrl as string)).toBe('/deputy');
+    expect(basePath('https://example.com')).toBe('');
+    expect(configFromEnv({ ...env, MCP_URL: 'https://example.com/deputy/mcp' }).mcpUrl).toBe(
+      'https://example.com/deputy/mcp',
+    );
+    for (const [name, value] of [
+      ['DEPUTY_PUBLIC_URL', 'example.com/deputy'],
+      ['DEPUTY_PUBLIC_URL', 'ftp://example.com'],
+      ['DEPUTY_PUBLIC_URL', 'https://user:pw@example.com'],
+      ['DEPUTY_PUBLIC_URL', 'https://example.com/?a=1'],
+      ['MCP_URL', 'https://example.com/mcp#x'],
+    ] as const) {
+      let err: unknown;
+      try {
+        configFromEnv({ ...env, [name]: value });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, value).toBeInstanceOf(DeputyError);
+      expect((err as DeputyError).code).toBe('env_invalid');
+      expect((err as DeputyError).message).toContain(name);
+      expect((err as DeputyError).message).not.toContain('pw');
+    }
+  });
+});
 
 describe('the sites configuration', () => {
   it('uses the demo site when there is no config file, and the committed deputy.config.json is that default', async () => {

@@ -11,7 +11,7 @@ import { signVisitorToken } from '../../../server/auth/visitor-token.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
 import { TestSocket } from '../../helpers/ws-client.js';
 import { type ChildServer, freePort, spawnServer } from './child-server.js';
-import { type Nginx, nginxMissing, startNginx } from './nginx.js';
+import { type Nginx, nginxMissing, nginxServerConfig, startNginx } from './nginx.js';
 
 const missing = !postgresAvailable ? POSTGRES_SKIP_REASON : nginxMissing();
 if (missing && process.env.CI === 'true')
@@ -66,9 +66,13 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
         }),
       );
     }
+    const port = await freePort();
     lb = await startNginx(
-      await freePort(),
-      nodes.map((n) => Number(new URL(n.url).port)),
+      port,
+      nginxServerConfig(
+        port,
+        nodes.map((n) => Number(new URL(n.url).port)),
+      ),
     );
     // The nodes share the demo site's generated secret through the database.
     const c = new pg.Client({ connectionString: db.url });

@@ -1,8 +1,9 @@
 /**
- * nginx in front of Deputy nodes on loopback, with the configuration docs/scaling.md shows: the
- * block is read from the doc itself, so what the doc tells operators to use is what runs here. Only
- * the listen address (loopback, no TLS) and the nodes' addresses are replaced; the rest of the file
- * (paths, one worker, an access log that names the upstream of each try) is the test's.
+ * nginx in front of Deputy nodes on loopback, with the configurations the docs show (docs/scaling.md
+ * "nginx", docs/operations.md "Under a path prefix"): the blocks are read from the docs themselves,
+ * so what they tell operators to use is what runs here. Only the listen address (loopback, no TLS)
+ * and the nodes' addresses are replaced; the rest of the file (paths, one worker, an access log that
+ * names the upstream of each try) is the test's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,20 +19,22 @@ export function nginxMissing(): string | null {
   return existsSync(NGINX) ? null : `nginx is not installed at ${NGINX} (Debian: apt-get install nginx)`;
 }
 
-/** The fenced block under "## nginx" in docs/scaling.md. */
-export function documentedNginxBlock(): string {
-  const doc = readFileSync(path.join(root, 'docs/scaling.md'), 'utf8');
-  const block = /^## nginx\n+```\n([\s\S]*?)\n```/m.exec(doc)?.[1];
-  if (!block) throw new Error('docs/scaling.md has no fenced config block under "## nginx"');
+/** The first fenced block under the heading `## <heading>` of `docs/<doc>`. */
+export function documentedBlock(doc: string, heading: string): string {
+  const text = readFileSync(path.join(root, 'docs', doc), 'utf8');
+  const at = text.indexOf(`\n## ${heading}\n`);
+  const block = at < 0 ? undefined : /```\n([\s\S]*?)\n```/.exec(text.slice(at))?.[1];
+  if (!block) throw new Error(`docs/${doc} has no fenced config block under "## ${heading}"`);
   return block;
 }
 
 /**
- * The documented block for these nodes, listening on 127.0.0.1:`port`. Throws when the block no
- * longer has what is replaced, so a rewrite of the doc cannot leave this test running something else.
+ * The block of docs/scaling.md ("## nginx") for these nodes, listening on 127.0.0.1:`port`. Throws
+ * when the block no longer has what is replaced, so a rewrite of the doc cannot leave this test
+ * running something else.
  */
 export function nginxServerConfig(port: number, nodes: readonly number[]): string {
-  const block = documentedNginxBlock();
+  const block = documentedBlock('scaling.md', 'nginx');
   const upstreams = block.match(/^\s*server \d+\.\d+\.\d+\.\d+:\d+\b/gm) ?? [];
   if (upstreams.length !== nodes.length || !/^\s*listen 443 ssl;$/m.test(block)) {
     throw new Error(`the nginx block in docs/scaling.md changed shape:\n${block}`);
@@ -43,6 +46,25 @@ export function nginxServerConfig(port: number, nodes: readonly number[]): strin
       /^(\s*server )\d+\.\d+\.\d+\.\d+:\d+\b/gm,
       (_m, lead: string) => `${lead}127.0.0.1:${nodes[i++]}`,
     );
+}
+
+/**
+ * docs/operations.md's locations for a prefix (`## Under a path prefix`) in a server on
+ * 127.0.0.1:`port`, with scaling.md's `map` and one node.
+ */
+export function prefixConfig(port: number, node: number): string {
+  const map = /^map .*$/m.exec(documentedBlock('scaling.md', 'nginx'))?.[0];
+  if (!map) throw new Error('docs/scaling.md: the nginx block has no map line');
+  const locations = documentedBlock('operations.md', 'Under a path prefix');
+  if (!locations.includes('location /deputy/')) throw new Error(`unexpected block:\n${locations}`);
+  return [
+    map,
+    `upstream deputy { server 127.0.0.1:${node}; }`,
+    'server {',
+    `  listen 127.0.0.1:${port};`,
+    locations.replace(/^/gm, '  '),
+    '}',
+  ].join('\n');
 }
 
 export interface AccessLine {
@@ -63,8 +85,11 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** Starts nginx in the foreground with the documented block in a temp directory; waits until it answers. */
-export async function startNginx(port: number, nodes: readonly number[]): Promise<Nginx> {
+/**
+ * Starts nginx in the foreground, in a temp directory, with `http` (the inside of the http block)
+ * listening on 127.0.0.1:`port`; waits until `probe` answers 200 through it.
+ */
+export async function startNginx(port: number, http: string, probe = '/readyz'): Promise<Nginx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'deputy-nginx-'));
   const log = path.join(dir, 'access.log');
   const conf = path.join(dir, 'nginx.conf');
@@ -87,7 +112,7 @@ export async function startNginx(port: number, nodes: readonly number[]): Promis
       // Tab-separated: the URI, the answer, and every upstream tried with its answer.
       `  log_format tries '$request_uri\\t$status\\t$upstream_addr\\t$upstream_status';`,
       `  access_log ${log} tries;`,
-      nginxServerConfig(port, nodes),
+      http,
       '}',
       '',
     ].join('\n'),
@@ -110,16 +135,18 @@ export async function startNginx(port: number, nodes: readonly number[]): Promis
       .join('');
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
+  let last = 'no answer';
   for (;;) {
     try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${url}${probe}`, { signal: AbortSignal.timeout(1000) });
       if (res.status === 200) break;
-    } catch {
-      // Not up yet.
+      last = `${res.status} ${(await res.text()).slice(0, 200)}`;
+    } catch (err) {
+      last = String(err); // Not up yet.
     }
     if (Date.now() > deadline || proc.exitCode !== null) {
       proc.kill('SIGKILL');
-      throw new Error(`nginx did not come up:\n${out}${logs()}`);
+      throw new Error(`nginx did not come up (${probe}: ${last}):\n${out}${logs()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
