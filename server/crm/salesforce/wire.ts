@@ -26,6 +26,13 @@ export const SfCase = z.looseObject({
 });
 export type SfCase = z.infer<typeof SfCase>;
 
+/** A value of the org's Case Status picklist (`CaseStatus`); `ApiName` is what `Case.Status` holds. */
+export const SfCaseStatus = z.looseObject({
+  ApiName: z.string().min(1).optional(),
+  MasterLabel: z.string().min(1),
+  IsClosed: z.boolean(),
+});
+
 export const SfComment = z.looseObject({
   Id: SfId,
   CommentBody: z.string().nullable(),
@@ -60,4 +67,12 @@ export const salesforceRules: VendorRules = {
 /** A string literal inside SOQL: quotes and backslashes escaped (nothing else reaches the query). */
 export function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * A `LIKE '%…%'` literal matching `text` anywhere: besides quotes and backslashes, `%` and `_` are
+ * escaped so they match only themselves (SOQL's `\%` and `\_`).
+ */
+export function soqlLike(text: string): string {
+  return `'%${text.replace(/[\\'%_]/g, (c) => `\\${c}`)}%'`;
 }
