@@ -3,9 +3,10 @@
  * [WHERE …] [ORDER BY f [ASC|DESC], …] [LIMIT n]`, conditions `f = v`, `f != v`, `f LIKE 'pattern'`
  * joined by AND or OR (mixing them needs parentheses, as in SOQL), values a quoted string, `true`,
  * `false` or `null`. String literals follow Salesforce's escapes: `\'`, `\"`, `\\`, `\n`, `\r`, `\t`,
- * `\b`, `\f`, and in LIKE `\%` and `\_` (a literal percent or underscore); any other backslash, or an
- * unterminated literal, is a MALFORMED_QUERY, as is anything else. The lexer is strict on purpose: a
- * search text that breaks out of its literal must show up as a different query or as an error.
+ * `\b`, `\f`, `\uXXXX`, and in LIKE `\%` and `\_` (a literal percent or underscore); any other
+ * backslash, or an unterminated literal, is a MALFORMED_QUERY, as is anything else. The lexer is
+ * strict on purpose: a search text that breaks out of its literal must show up as a different query
+ * or as an error.
  */
 export class SoqlError extends Error {}
 
@@ -56,7 +57,10 @@ function lex(q: string): Token[] {
         if (c === '\\') {
           const next = q[i + 1] ?? '';
           if (next === '%' || next === '_') chars.push({ c: next, escaped: true });
-          else if (next.toLowerCase() in ESCAPES)
+          else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(q.slice(i + 2, i + 6))) {
+            chars.push({ c: String.fromCharCode(Number.parseInt(q.slice(i + 2, i + 6), 16)), escaped: true });
+            i += 4;
+          } else if (next.toLowerCase() in ESCAPES)
             chars.push({ c: ESCAPES[next.toLowerCase()] ?? '', escaped: true });
           else throw new SoqlError('Invalid string literal: illegal escape sequence');
           i += 2;

@@ -226,7 +226,7 @@ export class HubSpotCrm implements CrmAdapter {
     return { ticket: this.#toTicket(merged, found.stages), changed: true };
   }
 
-  /** The stage id to write; the pipelines are read again once first, as an admin may have added one. */
+  /** The stage id to write; the pipelines are read again once before giving up (a stage added since). */
   async #targetStage(pipeline: string, status: TicketStatus): Promise<string> {
     const pick = () => {
       const stages = [...(this.#pipelines.get(pipeline) ?? [])].map(([id, s]) => ({ id, ...s }));

@@ -213,9 +213,9 @@ export class SalesforceCrm implements CrmAdapter {
         'case status query',
       );
       // Case.Status holds the API name: map it exactly as a Case in that status reads back.
-      const values = rows.map((r) => {
+      const values = rows.flatMap((r) => {
         const value = r.ApiName ?? r.MasterLabel;
-        return { value, state: this.#state(value, r.IsClosed) };
+        return value ? [{ value, state: this.#state(value, r.IsClosed) }] : [];
       });
       this.#caseStatuses = { at: Date.now(), values };
       hit = pickStatus(values, status);

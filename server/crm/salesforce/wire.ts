@@ -26,10 +26,13 @@ export const SfCase = z.looseObject({
 });
 export type SfCase = z.infer<typeof SfCase>;
 
-/** A value of the org's Case Status picklist (`CaseStatus`); `ApiName` is what `Case.Status` holds. */
+/**
+ * A value of the org's Case Status picklist (`CaseStatus`): `ApiName` (API 36+) is what `Case.Status`
+ * holds; `MasterLabel` is nillable.
+ */
 export const SfCaseStatus = z.looseObject({
-  ApiName: z.string().min(1).optional(),
-  MasterLabel: z.string().min(1),
+  ApiName: z.string().min(1).nullable().optional(),
+  MasterLabel: z.string().min(1).nullable().optional(),
   IsClosed: z.boolean(),
 });
 
