@@ -17,3 +17,15 @@ export class CrmUnavailableError extends Error {
     this.name = 'CrmUnavailableError';
   }
 }
+
+/**
+ * A staff status change none of the CRM's own statuses maps to (HubSpot: no stage of the ticket's
+ * pipeline; Salesforce: no Case Status value), with the site's `statusMap` applied. Not an outage:
+ * the CRM answered, the mapping has no target. The tool answers `status_not_mapped` (docs/crm.md).
+ */
+export class CrmStatusUnmappedError extends Error {
+  constructor(readonly status: string) {
+    super(`No CRM status maps to ${status}`);
+    this.name = 'CrmStatusUnmappedError';
+  }
+}

@@ -52,3 +52,30 @@ function lookupCi(map: Record<string, CommonStatus>, key: string): CommonStatus 
   for (const [name, value] of Object.entries(map)) if (name.toLowerCase() === k) return value;
   return undefined;
 }
+
+/**
+ * The common statuses a staff status change may write for a coarse status, best first. Reopening
+ * means the team works on it again, so `open` prefers "in progress" to "new".
+ */
+const TARGETS: Record<TicketStatus, readonly CommonStatus[]> = {
+  open: ['in_progress', 'new'],
+  pending: ['waiting_on_customer'],
+  solved: ['resolved'],
+  closed: ['closed'],
+};
+
+/**
+ * The CRM status a staff change to `status` writes (docs/staff-mcp.md): of the CRM's own statuses,
+ * each mapped exactly as a ticket in it would read back, the first (in the CRM's order) with the best
+ * common status. Undefined when none maps: the site's `statusMap` must name one.
+ */
+export function pickStatus<T extends { state: CommonStatus }>(
+  options: readonly T[],
+  status: TicketStatus,
+): T | undefined {
+  for (const state of TARGETS[status]) {
+    const hit = options.find((o) => o.state === state);
+    if (hit) return hit;
+  }
+  return undefined;
+}

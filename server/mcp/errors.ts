@@ -18,6 +18,8 @@ export const TOOL_ERRORS = {
     'We could not find your customer record in our system. You can still open a ticket (we will reply by email) or ask to talk to a person.',
   crm_unavailable: 'Our records system is not answering right now. Please try again in a few minutes.',
   not_supported: 'This CRM does not support that through Deputy; do it in the CRM itself.',
+  status_not_mapped:
+    "None of this CRM's statuses is mapped to that status; map one in the site's statusMap, or change it in the CRM itself.",
   internal: 'Something went wrong while doing that. Please try again later.',
   cancelled: 'The request was cancelled before it changed anything.',
 } as const satisfies Record<string, string>;

@@ -41,8 +41,10 @@ export abstract class FakeVendor {
   url = '';
   /** Requests received (each retry counts), for tests and the benchmark. */
   requests: { method: string; path: string }[] = [];
-  /** Faults to apply, in order, to the next requests (optionally only to paths matching). */
-  readonly faults: { fault: Fault; match?: RegExp }[] = [];
+  /** Faults to apply, in order, to the next requests (optionally only to paths matching, and a method). */
+  readonly faults: { fault: Fault; match?: RegExp; method?: string }[] = [];
+  /** Seconds a `rate_limit` answer asks to wait in `Retry-After`; null: the header is left out. */
+  retryAfter: number | null = null;
   /** Requests whose client went away before they were answered (a `slow` one it gave up on). */
   abandoned = 0;
   /** Milliseconds added to every answer (the benchmark's 20 ms). */
@@ -86,8 +88,9 @@ export abstract class FakeVendor {
     return req.headers.authorization === `Bearer ${this.token}`;
   }
 
-  inject(fault: Fault, times = 1, match?: RegExp): void {
-    for (let i = 0; i < times; i++) this.faults.push(match ? { fault, match } : { fault });
+  inject(fault: Fault, times = 1, match?: RegExp, method?: string): void {
+    for (let i = 0; i < times; i++)
+      this.faults.push({ fault, ...(match ? { match } : {}), ...(method ? { method } : {}) });
   }
 
   async start(): Promise<string> {
@@ -102,8 +105,10 @@ export abstract class FakeVendor {
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 
-  #takeFault(path: string): Fault | null {
-    const i = this.faults.findIndex((f) => !f.match || f.match.test(path));
+  #takeFault(path: string, method: string): Fault | null {
+    const i = this.faults.findIndex(
+      (f) => (!f.match || f.match.test(path)) && (!f.method || f.method === method),
+    );
     if (i < 0) return null;
     const [taken] = this.faults.splice(i, 1);
     return taken?.fault ?? null;
@@ -128,7 +133,7 @@ export abstract class FakeVendor {
       this.tokenRequests++;
       return this.#send(res, this.tokenReply({ method: 'POST', url, headers: req.headers, body }));
     }
-    const fault = this.#takeFault(url.pathname);
+    const fault = this.#takeFault(url.pathname, req.method ?? 'GET');
     if (fault === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
     if (res.destroyed) {
       this.abandoned++;
@@ -136,7 +141,12 @@ export abstract class FakeVendor {
     }
     const request = { method: req.method ?? 'GET', url, headers: req.headers, body };
     if (fault === 'expired_token' || !this.authorized(request)) return this.#send(res, this.unauthorized());
-    if (fault === 'rate_limit') return this.#send(res, this.rateLimited());
+    if (fault === 'rate_limit') {
+      const limited = this.rateLimited();
+      if (this.retryAfter !== null)
+        limited.headers = { ...limited.headers, 'retry-after': String(this.retryAfter) };
+      return this.#send(res, limited);
+    }
     if (fault === 'server_error') return this.#send(res, this.serverError());
     if (fault === 'html')
       return this.#send(res, {

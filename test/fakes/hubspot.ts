@@ -21,6 +21,22 @@ export const HS_STAGES = [
   { id: '61004', label: 'Closed', ticketState: 'CLOSED' },
 ];
 
+/**
+ * A second ticket pipeline with stage ids of its own: a ticket moves only within its pipeline, and
+ * "Done" maps to closed by its `ticketState` alone (no default label names it).
+ */
+export const HS_BILLING_STAGES = [
+  { id: '71001', label: 'New', ticketState: 'OPEN' },
+  { id: '71002', label: 'Waiting on us', ticketState: 'OPEN' },
+  { id: '71003', label: 'Done', ticketState: 'CLOSED' },
+];
+const PIPELINES = [
+  { id: '0', label: 'Support Pipeline', stages: HS_STAGES },
+  { id: '7100', label: 'Billing', stages: HS_BILLING_STAGES },
+];
+/** Ticket properties this portal has (an update naming another is PROPERTY_DOESNT_EXIST). */
+const TICKET_PROPERTIES = ['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority'];
+
 const err = (status: number, category: string, message: string, extra: object = {}): FakeReply => ({
   status,
   body: { status: 'error', message, correlationId: randomUUID(), category, ...extra },
@@ -45,13 +61,20 @@ export class FakeHubSpot extends FakeVendor {
     this.contacts.set(id, { id, props: { ...p, mobilephone: null } });
   }
 
-  addTicket(id: string, contact: string | null, subject: string, stage: string, updatedAt: string): void {
+  addTicket(
+    id: string,
+    contact: string | null,
+    subject: string,
+    stage: string,
+    updatedAt: string,
+    pipeline = '0',
+  ): void {
     this.tickets.set(id, {
       id,
       props: {
         subject,
         content: `About: ${subject}`,
-        hs_pipeline: '0',
+        hs_pipeline: pipeline,
         hs_pipeline_stage: stage,
         hs_ticket_priority: 'MEDIUM',
       },
@@ -143,21 +166,19 @@ export class FakeHubSpot extends FakeVendor {
       return {
         status: 200,
         body: {
-          results: [
-            {
-              id: '0',
-              label: 'Support Pipeline',
-              displayOrder: 0,
+          results: PIPELINES.map((pipeline, order) => ({
+            id: pipeline.id,
+            label: pipeline.label,
+            displayOrder: order,
+            archived: false,
+            stages: pipeline.stages.map((s, i) => ({
+              id: s.id,
+              label: s.label,
+              displayOrder: i,
               archived: false,
-              stages: HS_STAGES.map((s, i) => ({
-                id: s.id,
-                label: s.label,
-                displayOrder: i,
-                archived: false,
-                metadata: { ticketState: s.ticketState },
-              })),
-            },
-          ],
+              metadata: { ticketState: s.ticketState },
+            })),
+          })),
         },
       };
     }
@@ -198,6 +219,7 @@ export class FakeHubSpot extends FakeVendor {
         ? { status: 200, body: this.#object(t, props, assoc) }
         : err(404, 'OBJECT_NOT_FOUND', 'resource not found');
     }
+    if (m && req.method === 'PATCH') return this.#updateTicket(m[0] ?? '', body);
     m = match(/^\/crm\/v4\/objects\/ticket\/([^/]+)\/associations\/default\/contact\/([^/]+)$/, p);
     if (m && req.method === 'PUT') {
       const t = this.tickets.get(m[0] ?? '');
@@ -249,6 +271,39 @@ export class FakeHubSpot extends FakeVendor {
         ...(after + limit < list.length ? { paging: { next: { after: String(after + limit) } } } : {}),
       },
     };
+  }
+
+  /**
+   * `PATCH /crm/v3/objects/tickets/{id}` `{"properties":{…}}`: 200 with the updated object (no
+   * associations). A stage not in the ticket's own pipeline is INVALID_OPTION and an unknown property
+   * PROPERTY_DOESNT_EXIST, both inside the VALIDATION_ERROR message as HubSpot sends them.
+   */
+  #updateTicket(id: string, body: Record<string, unknown>): FakeReply {
+    const t = this.tickets.get(id);
+    if (!t) return err(404, 'OBJECT_NOT_FOUND', 'resource not found');
+    const props = (body.properties ?? {}) as Record<string, unknown>;
+    const invalid = (name: string, error: string, message: string) =>
+      err(
+        400,
+        'VALIDATION_ERROR',
+        `Property values were not valid: ${JSON.stringify([{ isValid: false, message, error, name }])}`,
+      );
+    for (const [name, value] of Object.entries(props)) {
+      if (!TICKET_PROPERTIES.includes(name))
+        return invalid(name, 'PROPERTY_DOESNT_EXIST', `Property "${name}" does not exist`);
+      if (typeof value !== 'string') return invalid(name, 'INVALID_OPTION', 'must be a string');
+    }
+    const stage = props.hs_pipeline_stage;
+    const pipeline = PIPELINES.find((p) => p.id === (props.hs_pipeline ?? t.props.hs_pipeline));
+    if (stage !== undefined && !pipeline?.stages.some((s) => s.id === stage))
+      return invalid(
+        'hs_pipeline_stage',
+        'INVALID_OPTION',
+        `${String(stage)} was not one of the allowed options: [${pipeline?.stages.map((s) => s.id).join(', ')}]`,
+      );
+    Object.assign(t.props, props);
+    t.updatedAt = new Date().toISOString();
+    return { status: 200, body: this.#object(t, null, false) };
   }
 
   #upsert(body: Record<string, unknown>): FakeReply {

@@ -1,4 +1,5 @@
 import { type FakeReply, type FakeRequest, FakeVendor, match } from './base.js';
+import { type Condition, meets, parseSoql, SoqlError } from './soql.js';
 
 interface SfContact {
   Id: string;
@@ -21,6 +22,15 @@ interface SfCase {
   ext: string | null;
   SuppliedEmail?: string;
 }
+/** A value of the org's Case Status picklist (the `CaseStatus` object). */
+export interface SfCaseStatus {
+  Id: string;
+  ApiName: string;
+  MasterLabel: string;
+  IsClosed: boolean;
+  IsDefault: boolean;
+  SortOrder: number;
+}
 interface SfCaseComment {
   Id: string;
   ParentId: string;
@@ -30,6 +40,25 @@ interface SfCaseComment {
 }
 
 const V = '/services/data/v66.0';
+/** The fields each object has here (Salesforce answers INVALID_FIELD for any other). */
+const FIELDS: Record<string, string[]> = {
+  Contact: ['Id', 'Name', 'Email', 'Phone', 'MobilePhone'],
+  Case: [
+    'Id',
+    'CaseNumber',
+    'Subject',
+    'Description',
+    'Status',
+    'Priority',
+    'ContactId',
+    'IsClosed',
+    'CreatedDate',
+    'LastModifiedDate',
+    'SuppliedEmail',
+  ],
+  CaseComment: ['Id', 'ParentId', 'CommentBody', 'IsPublished', 'CreatedDate'],
+  CaseStatus: ['Id', 'ApiName', 'MasterLabel', 'IsClosed', 'IsDefault', 'SortOrder'],
+};
 const sfNow = () => new Date().toISOString().replace('Z', '+0000');
 const errors = (status: number, errorCode: string, message: string): FakeReply => ({
   status,
@@ -47,6 +76,22 @@ export class FakeSalesforce extends FakeVendor {
   readonly contacts = new Map<string, SfContact>();
   readonly cases = new Map<string, SfCase>();
   readonly comments: SfCaseComment[] = [];
+  /** The org's Case Status values: the usual defaults of a new org (New, Working, Escalated, Closed). */
+  readonly caseStatuses: SfCaseStatus[] = [
+    ['New', false],
+    ['Working', false],
+    ['Escalated', false],
+    ['Closed', true],
+  ].map(([name, closed], i) => ({
+    Id: `01J00000000000${i}AAA`,
+    ApiName: String(name),
+    MasterLabel: String(name),
+    IsClosed: closed === true,
+    IsDefault: i === 0,
+    SortOrder: i + 1,
+  }));
+  /** Every SOQL query received, as sent (tests check what reached the CRM). */
+  readonly queries: string[] = [];
   #next = 100;
   /** Records per query batch (Salesforce: up to 2,000). */
   batchSize = 2000;
@@ -58,6 +103,17 @@ export class FakeSalesforce extends FakeVendor {
 
   addContact(Id: string, Name: string, Email: string, Phone: string | null): void {
     this.contacts.set(Id, { Id, Name, Email, Phone, MobilePhone: null });
+  }
+
+  addCaseStatus(name: string, closed: boolean): void {
+    this.caseStatuses.push({
+      Id: `01J0000000000${this.caseStatuses.length}0AAA`.slice(0, 18),
+      ApiName: name,
+      MasterLabel: name,
+      IsClosed: closed,
+      IsDefault: false,
+      SortOrder: this.caseStatuses.length + 1,
+    });
   }
 
   addCase(
@@ -175,6 +231,7 @@ export class FakeSalesforce extends FakeVendor {
     m = match(/^\/services\/data\/v66\.0\/sobjects\/Case\/(\w+__c)\/([^/]+)$/, p);
     if (m && req.method === 'PATCH') return this.#upsert(m[1] ?? '', body);
     m = match(/^\/services\/data\/v66\.0\/sobjects\/Case\/(\w+)$/, p);
+    if (m && req.method === 'PATCH') return this.#updateCase(m[0] ?? '', body);
     if (m && req.method === 'GET') {
       const c = this.cases.get(m[0] ?? '');
       return c
@@ -232,37 +289,76 @@ export class FakeSalesforce extends FakeVendor {
     return { status: 201, body: { id: Id, errors: [], success: true, created: true } };
   }
 
-  /** SELECT f,… FROM Contact|Case|CaseComment WHERE a = 'x' [AND b = true] [ORDER BY f DESC] [LIMIT n]. */
+  /**
+   * `PATCH /sobjects/Case/{Id}`: 204 and no body. `Status` is a restricted picklist (the org's
+   * CaseStatus values) and sets `IsClosed`, as Salesforce does; other fields are not writable here.
+   */
+  #updateCase(id: string, body: Record<string, unknown>): FakeReply {
+    const c = this.cases.get(id);
+    if (!c) return errors(404, 'NOT_FOUND', 'The requested resource does not exist');
+    for (const field of Object.keys(body))
+      if (field !== 'Status')
+        return {
+          status: 400,
+          body: [
+            { message: `No such column '${field}' on sobject of type Case`, errorCode: 'INVALID_FIELD' },
+          ],
+        };
+    if ('Status' in body) {
+      const value = body.Status;
+      const status = this.caseStatuses.find((s) => s.ApiName === value);
+      if (!status)
+        return {
+          status: 400,
+          body: [
+            {
+              message: `Status: bad value for restricted picklist field: ${String(value)}`,
+              errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              fields: ['Status'],
+            },
+          ],
+        };
+      c.Status = status.ApiName;
+      c.IsClosed = status.IsClosed;
+    }
+    c.LastModifiedDate = sfNow();
+    return { status: 204 };
+  }
+
+  /** The SOQL subset in ./soql.ts over Contact, Case, CaseComment and CaseStatus; unknown fields: INVALID_FIELD. */
   #soql(q: string): FakeReply {
-    const m =
-      /^SELECT ([\w,]+) FROM (Contact|Case|CaseComment) WHERE (.+?)(?: ORDER BY (\w+) (ASC|DESC))?(?: LIMIT (\d+))?$/.exec(
-        q,
-      );
-    if (!m) return errors(400, 'MALFORMED_QUERY', 'unexpected token');
-    const [, fieldList, object, where, orderBy, dir, limit] = m;
-    const conds: [string, string | boolean][] = [];
-    for (const part of (where ?? '').split(' AND ')) {
-      const c = /^(\w+) = (?:'((?:[^'\\]|\\.)*)'|(true|false))$/.exec(part);
-      if (!c) return errors(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 20)}`);
-      conds.push([c[1] ?? '', c[3] ? c[3] === 'true' : (c[2] ?? '').replace(/\\(.)/g, '$1')]);
+    this.queries.push(q);
+    let query: ReturnType<typeof parseSoql>;
+    try {
+      query = parseSoql(q);
+    } catch (err) {
+      if (err instanceof SoqlError) return errors(400, 'MALFORMED_QUERY', err.message);
+      throw err;
     }
-    const source: object[] =
-      object === 'Contact'
-        ? [...this.contacts.values()]
-        : object === 'Case'
-          ? [...this.cases.values()]
-          : this.comments;
-    let rows = source.filter((r) => conds.every(([k, v]) => (r as Record<string, unknown>)[k] === v));
-    if (orderBy) {
-      rows = rows.sort((a, b) =>
-        String((a as Record<string, unknown>)[orderBy]).localeCompare(
-          String((b as Record<string, unknown>)[orderBy]),
-        ),
-      );
-      if (dir === 'DESC') rows.reverse();
-    }
-    if (limit) rows = rows.slice(0, Number(limit));
-    const records = rows.map((r) => this.#record(object ?? '', r, (fieldList ?? '').split(',')));
+    const source: object[] | undefined = {
+      Contact: [...this.contacts.values()],
+      Case: [...this.cases.values()],
+      CaseComment: this.comments,
+      CaseStatus: this.caseStatuses,
+    }[query.object];
+    if (!source) return errors(400, 'INVALID_TYPE', `sObject type '${query.object}' is not supported.`);
+    const known = FIELDS[query.object] ?? [];
+    const used = [...query.fields, ...query.orderBy.map((o) => o.field), ...fieldsOf(query.where)];
+    const unknown = used.find((f) => !known.includes(f));
+    if (unknown)
+      return errors(400, 'INVALID_FIELD', `No such column '${unknown}' on entity '${query.object}'.`);
+    let rows = source.filter((r) => !query.where || meets(query.where, r as Record<string, unknown>));
+    rows = rows.sort((a, b) => {
+      for (const { field, desc } of query.orderBy) {
+        const x = String((a as Record<string, unknown>)[field]);
+        const y = String((b as Record<string, unknown>)[field]);
+        const d = x.localeCompare(y, undefined, { numeric: true });
+        if (d) return desc ? -d : d;
+      }
+      return 0;
+    });
+    if (query.limit !== null) rows = rows.slice(0, query.limit);
+    const records = rows.map((r) => this.#record(query.object, r, query.fields));
     return this.#batch(records, `01g${this.#next++}`, 0);
   }
 
@@ -287,4 +383,9 @@ export class FakeSalesforce extends FakeVendor {
       ? this.#batch(records, cursor, from)
       : errors(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   }
+}
+
+function fieldsOf(cond: Condition | null): string[] {
+  if (!cond) return [];
+  return 'op' in cond ? cond.parts.flatMap(fieldsOf) : [cond.field];
 }

@@ -11,10 +11,10 @@ import type {
   TicketStatus,
 } from '../adapter.js';
 import type { CrmConfig } from '../config.js';
-import { CrmUnavailableError } from '../errors.js';
+import { CrmStatusUnmappedError, CrmUnavailableError } from '../errors.js';
 import { CrmHttp, type CrmHttpDeps } from '../http/client.js';
 import { clip, derivedKey, parseAs } from '../parse.js';
-import { coarseStatus, mapStatus, statesOf } from '../status.js';
+import { coarseStatus, mapStatus, pickStatus, statesOf } from '../status.js';
 import { NUMERIC_TICKET_ID, siteTicketId } from '../ticket-id.js';
 import { HsObject, HsPipelines, HsSearch, HsUpsert, hubspotRules, NOTE_TO_TICKET } from './wire.js';
 
@@ -55,6 +55,9 @@ interface Stage {
   state: CommonStatus;
 }
 
+/** A pipeline's stages by id, in the pipeline's own order. */
+type Stages = Map<string, Stage>;
+
 /**
  * HubSpot CRM (docs/crm.md): contacts are customers, tickets are associated with their contact, notes
  * are comments. Pipeline stages are read from the pipelines API at start and cached. Creates go through
@@ -63,7 +66,10 @@ interface Stage {
 export class HubSpotCrm implements CrmAdapter {
   readonly name = 'hubspot';
   readonly http: CrmHttp;
-  #stages: Map<string, Stage> | null = null;
+  /** The stages of `pipeline` (where new tickets go, and what a status filter covers). */
+  #stages: Stages | null = null;
+  /** Every ticket pipeline's stages, by pipeline id: a ticket reads and moves within its own. */
+  #pipelines = new Map<string, Stages>();
   #firstStage = '1';
 
   constructor(
@@ -97,17 +103,28 @@ export class HubSpotCrm implements CrmAdapter {
     const pipelines = parseAs(HsPipelines, res.body, 'pipelines');
     const pipeline = pipelines.results.find((p) => p.id === this.cfg.pipeline);
     if (!pipeline) throw new CrmUnavailableError('malformed', 'pipeline_missing');
-    const stages = new Map<string, Stage>();
-    for (const s of pipeline.stages) {
-      const closed = s.metadata?.ticketState === 'CLOSED';
-      const state = mapStatus(s.id, s.label, this.cfg.statusMap, DEFAULTS, closed ? 'closed' : 'in_progress');
-      stages.set(s.id, { label: s.label, state });
+    const all = new Map<string, Stages>();
+    for (const p of pipelines.results) {
+      const stages: Stages = new Map();
+      for (const s of p.stages) {
+        const closed = s.metadata?.ticketState === 'CLOSED';
+        const state = mapStatus(
+          s.id,
+          s.label,
+          this.cfg.statusMap,
+          DEFAULTS,
+          closed ? 'closed' : 'in_progress',
+        );
+        stages.set(s.id, { label: s.label, state });
+      }
+      all.set(p.id, stages);
     }
     this.#firstStage = pipeline.stages[0]?.id ?? '1';
-    this.#stages = stages;
+    this.#pipelines = all;
+    this.#stages = all.get(pipeline.id) ?? new Map();
   }
 
-  async #stageMap(): Promise<Map<string, Stage>> {
+  async #stageMap(): Promise<Stages> {
     if (!this.#stages) await this.start();
     return this.#stages ?? new Map();
   }
@@ -154,6 +171,12 @@ export class HubSpotCrm implements CrmAdapter {
   }
 
   async getTicket(raw: string): Promise<Ticket | null> {
+    const found = await this.#readTicket(raw);
+    return found && this.#toTicket(found.ticket, found.stages);
+  }
+
+  /** A ticket with its contact associations, and the configured pipeline's stages; null if missing. */
+  async #readTicket(raw: string): Promise<{ ticket: HsObject; stages: Stages } | null> {
     const ticketId = siteTicketId('hubspot', raw);
     if (!ticketId) return null;
     const [res, stages] = await Promise.all([
@@ -166,7 +189,56 @@ export class HubSpotCrm implements CrmAdapter {
       this.#stageMap(),
     ]);
     if (res.status === 404) return null;
-    return this.#toTicket(parseAs(HsObject, this.#ok(res), 'ticket'), stages);
+    return { ticket: parseAs(HsObject, this.#ok(res), 'ticket'), stages };
+  }
+
+  /**
+   * Staff status change (docs/staff-mcp.md): moves the ticket to the stage of its own pipeline whose
+   * common status is the wanted one (stage ids are the portal's, read from the pipelines API). A
+   * ticket already there is left alone; no stage mapping to it is `CrmStatusUnmappedError`.
+   */
+  async setTicketStatus(
+    raw: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null> {
+    const found = await this.#readTicket(raw);
+    if (!found) return null;
+    const before = this.#toTicket(found.ticket, found.stages);
+    if (before.status === status) return { ticket: before, changed: false };
+    const stage = await this.#targetStage(found.ticket.properties.hs_pipeline ?? this.cfg.pipeline, status);
+    const res = await this.http.request({
+      method: 'PATCH',
+      path: `${this.#objects('tickets')}/${found.ticket.id}`,
+      body: { properties: { hs_pipeline_stage: stage } },
+      // Setting the same stage twice is harmless: safe to retry.
+      idempotent: true,
+    });
+    if (res.status === 404) return null;
+    // A stage refused (deleted since the pipelines were read): the next call reads them again.
+    if (res.status === 400) this.#stages = null;
+    const after = parseAs(HsObject, this.#ok(res), 'ticket');
+    // The update answer carries no associations: the ticket's owners are those just read.
+    const merged: HsObject = {
+      ...after,
+      properties: { ...found.ticket.properties, ...after.properties },
+      ...(found.ticket.associations ? { associations: found.ticket.associations } : {}),
+    };
+    return { ticket: this.#toTicket(merged, found.stages), changed: true };
+  }
+
+  /** The stage id to write; the pipelines are read again once before giving up (a stage added since). */
+  async #targetStage(pipeline: string, status: TicketStatus): Promise<string> {
+    const pick = () => {
+      const stages = [...(this.#pipelines.get(pipeline) ?? [])].map(([id, s]) => ({ id, ...s }));
+      return pickStatus(stages, status)?.id;
+    };
+    let stage = pick();
+    if (stage === undefined) {
+      await this.start();
+      stage = pick();
+    }
+    if (stage === undefined) throw new CrmStatusUnmappedError(status);
+    return stage;
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
@@ -304,10 +376,15 @@ export class HubSpotCrm implements CrmAdapter {
     throw new CrmUnavailableError('http_4xx', hubspotRules.errorCode(res.body), res.status);
   }
 
-  #toTicket(o: HsObject, stages: Map<string, Stage>): Ticket {
+  /** `stages`: the configured pipeline's, used when the ticket's own pipeline is not known. */
+  #toTicket(o: HsObject, stages: Stages): Ticket {
     const p = o.properties;
     const stageId = p.hs_pipeline_stage ?? '';
-    const stage = stages.get(stageId) ?? { label: stageId || 'Unknown', state: 'in_progress' as const };
+    const own = p.hs_pipeline ? this.#pipelines.get(p.hs_pipeline) : undefined;
+    const stage = (own ?? stages).get(stageId) ?? {
+      label: stageId || 'Unknown',
+      state: 'in_progress' as const,
+    };
     const contacts = o.associations?.contacts?.results.map((r) => r.id) ?? [];
     return {
       id: o.id,

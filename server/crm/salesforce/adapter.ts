@@ -12,12 +12,22 @@ import type {
   TicketStatus,
 } from '../adapter.js';
 import type { CrmConfig } from '../config.js';
-import { CrmUnavailableError } from '../errors.js';
+import { CrmStatusUnmappedError, CrmUnavailableError } from '../errors.js';
 import { CrmHttp, type CrmHttpDeps, type CrmResponse } from '../http/client.js';
 import { clip, derivedKey, parseAs } from '../parse.js';
-import { coarseStatus, mapStatus, statesOf } from '../status.js';
+import { coarseStatus, mapStatus, pickStatus, statesOf } from '../status.js';
 import { siteTicketId } from '../ticket-id.js';
-import { SfCase, SfComment, SfContact, SfSaveResult, salesforceRules, sfQuery, soqlString } from './wire.js';
+import {
+  SfCase,
+  SfCaseStatus,
+  SfComment,
+  SfContact,
+  SfSaveResult,
+  salesforceRules,
+  sfQuery,
+  soqlLike,
+  soqlString,
+} from './wire.js';
 
 type SalesforceConfig = Extract<CrmConfig, { type: 'salesforce' }> & { token: string };
 
@@ -25,6 +35,8 @@ const CONTACT_FIELDS = 'Id,Name,Email,Phone,MobilePhone';
 const CASE_FIELDS =
   'Id,CaseNumber,Subject,Description,Status,Priority,ContactId,IsClosed,CreatedDate,LastModifiedDate';
 const SF_ID = /^[A-Za-z0-9]{15,18}$/;
+/** How long the org's Case Status values are trusted before a status change reads them again. */
+const CASE_STATUS_TTL_MS = 5 * 60_000;
 const DEFAULTS: Record<string, CommonStatus> = {
   New: 'new',
   Working: 'in_progress',
@@ -52,6 +64,8 @@ export class SalesforceCrm implements CrmAdapter {
   readonly #root: string;
   /** CaseNumber → Case Id, learnt from reads (comments hang off the Id). */
   readonly #caseIds = new Map<string, string>();
+  /** The org's Case Status picklist, each value with the common status it reads as. */
+  #caseStatuses: { at: number; values: { value: string; state: CommonStatus }[] } | null = null;
 
   constructor(
     private readonly cfg: SalesforceConfig,
@@ -116,6 +130,11 @@ export class SalesforceCrm implements CrmAdapter {
   }
 
   async getTicket(raw: string): Promise<Ticket | null> {
+    const found = await this.#findCase(raw);
+    return found ? this.#toTicket(found) : null;
+  }
+
+  async #findCase(raw: string): Promise<SfCase | null> {
     // CaseNumbers are zero-padded auto-numbers (8 digits by default): "1026" means 00001026.
     const ticketId = siteTicketId('salesforce', raw)?.padStart(8, '0');
     if (!ticketId) return null;
@@ -124,7 +143,85 @@ export class SalesforceCrm implements CrmAdapter {
       SfCase,
       'case query',
     );
-    return found ? this.#toTicket(found) : null;
+    return found ?? null;
+  }
+
+  /**
+   * Staff search (docs/staff-mcp.md): Contacts whose Email or Name contains `query`. SOQL `LIKE` is
+   * case-insensitive; the text is one escaped literal in which `%` and `_` match only themselves.
+   */
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    // Control characters have no place in a name or email, and a query of nothing but them must not
+    // become `LIKE '%%'` (every Contact).
+    const text = query.replace(/\p{Cc}/gu, '').trim();
+    if (!text) return [];
+    const pattern = soqlLike(text);
+    const n = Math.max(1, Math.min(Math.trunc(limit), 200));
+    const found = await this.#query(
+      `SELECT ${CONTACT_FIELDS} FROM Contact WHERE (Email LIKE ${pattern} OR Name LIKE ${pattern}) ORDER BY Name ASC, Id ASC LIMIT ${n}`,
+      SfContact,
+      'contact query',
+    );
+    return found.map(toCustomer);
+  }
+
+  /**
+   * Staff status change (docs/staff-mcp.md): writes the org's Case Status value that reads back as
+   * the wanted status (the site's `statusMap` first, then the defaults, as on read). No such value is
+   * `CrmStatusUnmappedError`; a Case already there is left alone. Salesforce sets `IsClosed` itself.
+   */
+  async setTicketStatus(
+    ticketId: string,
+    status: TicketStatus,
+  ): Promise<{ ticket: Ticket; changed: boolean } | null> {
+    const found = await this.#findCase(ticketId);
+    if (!found) return null;
+    const before = this.#toTicket(found);
+    if (before.status === status) return { ticket: before, changed: false };
+    const value = await this.#statusValue(status);
+    const res = await this.http.request({
+      method: 'PATCH',
+      path: `${this.#root}/sobjects/Case/${found.Id}`,
+      body: { Status: value },
+      // Setting the same value twice is harmless: safe to retry.
+      idempotent: true,
+    });
+    if (res.status === 404) return null;
+    // A value refused (deleted from the picklist since it was read): the next call reads them again.
+    if (res.status === 400) this.#caseStatuses = null;
+    this.#ok(res);
+    // 204 carries no body: read the Case back for what Salesforce made of it (IsClosed, modified).
+    const read = await this.http.request({
+      method: 'GET',
+      path: `${this.#root}/sobjects/Case/${found.Id}`,
+      query: { fields: CASE_FIELDS },
+      idempotent: true,
+    });
+    if (read.status === 404) return null;
+    return { ticket: this.#toTicket(parseAs(SfCase, this.#ok(read), 'case')), changed: true };
+  }
+
+  /** The Case Status value to write; a stale list is read again once before giving up. */
+  async #statusValue(status: TicketStatus): Promise<string> {
+    const cached = this.#caseStatuses;
+    const fresh = cached !== null && Date.now() - cached.at < CASE_STATUS_TTL_MS;
+    let hit = fresh ? pickStatus(cached.values, status) : undefined;
+    if (!hit) {
+      const rows = await this.#query(
+        'SELECT ApiName,MasterLabel,IsClosed,SortOrder FROM CaseStatus ORDER BY SortOrder ASC LIMIT 200',
+        SfCaseStatus,
+        'case status query',
+      );
+      // Case.Status holds the API name: map it exactly as a Case in that status reads back.
+      const values = rows.flatMap((r) => {
+        const value = r.ApiName ?? r.MasterLabel;
+        return value ? [{ value, state: this.#state(value, r.IsClosed) }] : [];
+      });
+      this.#caseStatuses = { at: Date.now(), values };
+      hit = pickStatus(values, status);
+    }
+    if (!hit) throw new CrmStatusUnmappedError(status);
+    return hit.value;
   }
 
   async listTickets(customerId: string, opts: { status?: TicketStatus; limit: number }): Promise<Ticket[]> {
@@ -249,24 +346,24 @@ export class SalesforceCrm implements CrmAdapter {
     throw new CrmUnavailableError('http_4xx', salesforceRules.errorCode(res.body), res.status);
   }
 
+  /** The common status of a Case Status value: the site's map, the defaults, then `IsClosed`. */
+  #state(value: string, isClosed: boolean): CommonStatus {
+    const state = mapStatus(value, value, this.cfg.statusMap, DEFAULTS, isClosed ? 'closed' : 'in_progress');
+    // IsClosed is authoritative: a custom status the mapping calls open is still closed.
+    return isClosed && state !== 'resolved' ? 'closed' : state;
+  }
+
   #toTicket(c: SfCase): Ticket {
     this.#caseIds.set(c.CaseNumber, c.Id);
     if (this.#caseIds.size > 10_000) this.#caseIds.clear();
-    const state = mapStatus(
-      c.Status,
-      c.Status,
-      this.cfg.statusMap,
-      DEFAULTS,
-      c.IsClosed ? 'closed' : 'in_progress',
-    );
+    const state = this.#state(c.Status, c.IsClosed);
     return {
       id: c.CaseNumber,
       customerId: c.ContactId,
       subject: clip(c.Subject, 500),
       description: clip(c.Description),
-      // IsClosed is authoritative: a custom status the mapping calls open is still closed.
-      state: c.IsClosed && state !== 'resolved' ? 'closed' : state,
-      status: coarseStatus(c.IsClosed && state !== 'resolved' ? 'closed' : state),
+      state,
+      status: coarseStatus(state),
       statusLabel: c.Status,
       priority: PRIORITY_IN[c.Priority ?? ''] ?? 'normal',
       createdAt: sfDate(c.CreatedDate),

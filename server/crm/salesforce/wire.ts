@@ -26,6 +26,16 @@ export const SfCase = z.looseObject({
 });
 export type SfCase = z.infer<typeof SfCase>;
 
+/**
+ * A value of the org's Case Status picklist (`CaseStatus`): `ApiName` (API 36+) is what `Case.Status`
+ * holds; `MasterLabel` is nillable.
+ */
+export const SfCaseStatus = z.looseObject({
+  ApiName: z.string().min(1).nullable().optional(),
+  MasterLabel: z.string().min(1).nullable().optional(),
+  IsClosed: z.boolean(),
+});
+
 export const SfComment = z.looseObject({
   Id: SfId,
   CommentBody: z.string().nullable(),
@@ -60,4 +70,12 @@ export const salesforceRules: VendorRules = {
 /** A string literal inside SOQL: quotes and backslashes escaped (nothing else reaches the query). */
 export function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * A `LIKE '%…%'` literal matching `text` anywhere: besides quotes and backslashes, `%` and `_` are
+ * escaped so they match only themselves (SOQL's `\%` and `\_`).
+ */
+export function soqlLike(text: string): string {
+  return `'%${text.replace(/[\\'%_]/g, (c) => `\\${c}`)}%'`;
 }

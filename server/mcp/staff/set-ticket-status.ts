@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Ticket } from '../../crm/adapter.js';
+import { CrmStatusUnmappedError } from '../../crm/errors.js';
 import { failure, success } from '../tool.js';
 import { TICKET_ID, TICKET_STATUS } from '../tools/fields.js';
 import { CONFIRMATION, TICKET_OUT, ticketOut } from './fields.js';
@@ -40,7 +42,17 @@ export const setTicketStatus = defineStaffTool({
       },
       args.confirmation,
       async () => {
-        const done = await crm.setTicketStatus?.(ticket.id, args.status);
+        let done: { ticket: Ticket; changed: boolean } | null | undefined;
+        try {
+          done = await crm.setTicketStatus?.(ticket.id, args.status);
+        } catch (err) {
+          // The CRM answered, but no status of its own maps to the one asked (docs/crm.md).
+          if (!(err instanceof CrmStatusUnmappedError)) throw err;
+          return failure(
+            'status_not_mapped',
+            `No ${crm.name} status is mapped to "${args.status}" for ticket ${ticket.id}; map one in the site's statusMap (docs/crm.md), or change it in the CRM itself. Nothing was changed.`,
+          );
+        }
         if (!done) return failure('not_found', `Ticket ${args.ticket_id} was not found.`);
         return success({ ticket: ticketOut(done.ticket), changed: done.changed });
       },

@@ -75,6 +75,8 @@ export async function startCrm(
     oauth?: Record<string, unknown>;
     logStream?: LogStream;
     store?: StoreKind;
+    /** The site's `statusMap` (vendor CRMs only). */
+    statusMap?: Record<string, string>;
   } = {},
 ): Promise<CrmFixture> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-crm-'));
@@ -88,7 +90,12 @@ export async function startCrm(
           : null;
   const baseUrl = fake ? await fake.start() : '';
   const auth = opts.oauth ? { oauth: opts.oauth } : { tokenEnv: 'ACME_CRM_TOKEN' };
-  const common = { baseUrl, ...auth, timeoutMs: opts.timeoutMs ?? 1000 };
+  const common = {
+    baseUrl,
+    ...auth,
+    timeoutMs: opts.timeoutMs ?? 1000,
+    ...(opts.statusMap ? { statusMap: opts.statusMap } : {}),
+  };
   const identity = opts.identity ?? 'sub';
   const crm = kind === 'embedded' ? { type: 'embedded', identity } : { type: kind, ...common, identity };
   const file = path.join(dataDir, 'deputy.config.json');

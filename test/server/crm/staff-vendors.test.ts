@@ -106,18 +106,16 @@ describe.each(['hubspot', 'salesforce'] as const)('staff tools on %s', (kind) =>
   });
   afterAll(async () => f?.close());
 
-  it('searches where the CRM can, says plainly what it cannot do, and reads', async () => {
+  it('searches, asks before a status change, and reads (details: staff-hubspot/staff-salesforce)', async () => {
     const found = await callTool(f.server, token, 'find_customer', { query: 'alice' });
-    if (kind === 'hubspot')
-      expect(found.structuredContent).toMatchObject({
-        customers: [{ customer_id: f.alice, name: 'Alice Martin' }],
-      });
-    else expect(errorOf(found).error).toBe('not_supported');
+    expect(found.structuredContent).toMatchObject({
+      customers: [{ customer_id: f.alice, name: 'Alice Martin' }],
+    });
     expect(
       errorOf(
-        await callTool(f.server, token, 'set_ticket_status', { ticket_id: f.aliceTicket, status: 'solved' }),
+        await callTool(f.server, token, 'set_ticket_status', { ticket_id: f.aliceTicket, status: 'closed' }),
       ).error,
-    ).toBe('not_supported');
+    ).toBe('confirmation_required');
     const profile = await callTool(f.server, token, 'get_customer_profile', { customer_id: f.alice });
     expect(profile.structuredContent).toMatchObject({
       customer: { customer_id: f.alice, name: 'Alice Martin' },
