@@ -93,7 +93,8 @@ export class EmbeddedCrm implements CrmAdapter {
     // One round trip instead of two on PostgreSQL: a row per comment (newest first), or one row
     // with null comment columns; the ticket's columns repeat on each. The ticket is one row (its
     // primary key), so the LIMIT counts comments; a plain join, not a subquery SQLite would
-    // materialise into a temporary table on every call (a third more CPU than the two reads).
+    // materialise into a temporary table on every call. The limit is written into the SQL on
+    // SQLite (HotLimitQuery), never a value from the caller's text.
     this.#ticketWithComments = new HotLimitQuery(
       db,
       `SELECT t.*, c."id" AS "c_id", c."author" AS "c_author", c."body" AS "c_body",
