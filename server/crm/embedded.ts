@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { HotQuery } from '../store/hot.js';
+import { HotLimitQuery, HotQuery } from '../store/hot.js';
 import type { Database, TicketCommentsTable, TicketsTable } from '../store/schema.js';
 import type {
   CommonStatus,
@@ -78,29 +78,30 @@ export class EmbeddedCrm implements CrmAdapter {
 
   // get_ticket_status reads both on every call: SQL prepared once (store/hot.ts), still bound parameters.
   readonly #ticket: HotQuery<Selectable<TicketsTable>>;
-  readonly #comments: HotQuery<Selectable<TicketCommentsTable>>;
-  readonly #ticketWithComments: HotQuery<Selectable<TicketsTable> & CommentColumns>;
+  readonly #comments: HotLimitQuery<Selectable<TicketCommentsTable>>;
+  readonly #ticketWithComments: HotLimitQuery<Selectable<TicketsTable> & CommentColumns>;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly siteId: string = 'demo',
   ) {
     this.#ticket = new HotQuery(db, 'SELECT * FROM "tickets" WHERE "site_id" = ? AND "id" = ?');
-    this.#comments = new HotQuery(
+    this.#comments = new HotLimitQuery(
       db,
       'SELECT * FROM "ticket_comments" WHERE "site_id" = ? AND "ticket_id" = ? ORDER BY "id" DESC LIMIT ?',
     );
     // One round trip instead of two on PostgreSQL: a row per comment (newest first), or one row
-    // with null comment columns; the ticket's columns repeat on each.
-    this.#ticketWithComments = new HotQuery(
+    // with null comment columns; the ticket's columns repeat on each. The ticket is one row (its
+    // primary key), so the LIMIT counts comments; a plain join, not a subquery SQLite would
+    // materialise into a temporary table on every call. The limit is written into the SQL on
+    // SQLite (HotLimitQuery), never a value from the caller's text.
+    this.#ticketWithComments = new HotLimitQuery(
       db,
       `SELECT t.*, c."id" AS "c_id", c."author" AS "c_author", c."body" AS "c_body",
          c."created_at" AS "c_created_at", c."author_name" AS "c_author_name"
-       FROM "tickets" t LEFT JOIN (
-         SELECT * FROM "ticket_comments" WHERE "site_id" = ? AND "ticket_id" = ? ORDER BY "id" DESC LIMIT ?
-       ) c ON 1 = 1
+       FROM "tickets" t LEFT JOIN "ticket_comments" c ON c."site_id" = t."site_id" AND c."ticket_id" = t."id"
        WHERE t."site_id" = ? AND t."id" = ?
-       ORDER BY c."id" DESC`,
+       ORDER BY c."id" DESC LIMIT ?`,
     );
   }
 
@@ -146,7 +147,7 @@ export class EmbeddedCrm implements CrmAdapter {
   }
 
   async listComments(ticketId: string, limit: number): Promise<TicketComment[]> {
-    const rows = await this.#comments.all([this.siteId, ticketId, limit]);
+    const rows = await this.#comments.all([this.siteId, ticketId], limit);
     return rows.reverse().map(toComment);
   }
 
@@ -156,12 +157,13 @@ export class EmbeddedCrm implements CrmAdapter {
   ): Promise<{ ticket: Ticket; comments: TicketComment[] } | null> {
     const ticketId = siteTicketId('embedded', raw);
     if (!ticketId) return null;
-    const rows = await this.#ticketWithComments.all([this.siteId, ticketId, limit, this.siteId, ticketId]);
+    // The LIMIT also bounds the ticket's own row: at least one, so no comments still finds it.
+    const rows = await this.#ticketWithComments.all([this.siteId, ticketId], Math.max(1, limit));
     const first = rows[0];
     if (!first) return null;
     const comments: TicketComment[] = [];
     for (const r of rows) {
-      if (r.c_id === null) continue;
+      if (r.c_id === null || comments.length >= limit) continue;
       comments.push(
         toComment({
           id: r.c_id,

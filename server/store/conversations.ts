@@ -3,7 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { commitTracer } from '../turn-trace.js';
 import { nowIso } from './db.js';
 import { dialectOf, isUniqueViolation } from './dialect.js';
-import { HotQuery, type RawSqlite, type RawStatement, rawSqlite } from './hot.js';
+import { HotLimitQuery, HotQuery, type RawSqlite, type RawStatement, rawSqlite } from './hot.js';
 import type { Database, MessageRole, MessagesTable } from './schema.js';
 import { TAIL_MESSAGES, TailCache } from './tails.js';
 
@@ -187,8 +187,8 @@ export class ConversationStore {
   #appendStatements: AppendStatements | null = null;
   /** SQLite: a batch waiting for a transaction someone else holds; later batches queue behind it. */
   #waiting: Promise<void> | null = null;
-  readonly #recent: HotQuery<StoredMessage>;
-  readonly #since: HotQuery<StoredMessage>;
+  readonly #recent: HotLimitQuery<StoredMessage>;
+  readonly #since: HotLimitQuery<StoredMessage>;
   readonly #lastSeq: HotQuery<{ last_seq: number }>;
   /** The model's context per recently active conversation, checked against `last_seq` before use. */
   readonly #tails = new TailCache();
@@ -196,11 +196,11 @@ export class ConversationStore {
   constructor(private readonly db: Kysely<Database>) {
     this.#onePerStatement = dialectOf(db) === 'postgres';
     this.#raw = rawSqlite(db);
-    this.#recent = new HotQuery(
+    this.#recent = new HotLimitQuery(
       db,
       'SELECT * FROM "messages" WHERE "conversation_id" = ? ORDER BY "seq" DESC LIMIT ?',
     );
-    this.#since = new HotQuery(
+    this.#since = new HotLimitQuery(
       db,
       'SELECT * FROM "messages" WHERE "conversation_id" = ? AND "seq" > ? ORDER BY "seq" ASC LIMIT ?',
     );
@@ -355,7 +355,7 @@ export class ConversationStore {
 
   /** Messages after `afterSeq`, oldest first (resume). */
   async since(conversationId: string, afterSeq: number, limit = 500): Promise<StoredMessage[]> {
-    return this.#since.all([conversationId, afterSeq, limit]);
+    return this.#since.all([conversationId, afterSeq], limit);
   }
 
   /**
@@ -369,7 +369,7 @@ export class ConversationStore {
       const kept = seq !== undefined && this.#tails.get(conversationId, Number(seq), limit);
       if (kept) return kept;
     }
-    const rows = (await this.#recent.all([conversationId, limit])).reverse();
+    const rows = (await this.#recent.all([conversationId], limit)).reverse();
     if (limit === TAIL_MESSAGES) this.#tails.set(conversationId, rows);
     return rows;
   }

@@ -124,3 +124,49 @@ export class HotQuery<R> {
     return (await this.all(params))[0];
   }
 }
+
+/** Limit values a HotLimitQuery prepares on SQLite; a caller past them binds the limit instead. */
+const LIMIT_VARIANTS = 8;
+
+/**
+ * A hot query whose last parameter is its `LIMIT` (the SQL ends with `LIMIT ?`). SQLite's planner
+ * reads a bound LIMIT's value, so a statement with one is re-prepared on every run that binds it,
+ * and better-sqlite3 binds on every call: parsing and planning again cost more than running the
+ * query (the ticket read: 2–3× its CPU, bench/FINDINGS.md "SQLite: a LIMIT parameter re-prepares").
+ * On SQLite the limit is written into the SQL as an integer literal instead, one statement per
+ * value (callers pass a few constants); PostgreSQL keeps it a parameter.
+ */
+export class HotLimitQuery<R> {
+  readonly #db: Db;
+  readonly #sql: string;
+  readonly #param: HotQuery<R>;
+  readonly #literal: Map<number, HotQuery<R>> | null;
+
+  constructor(db: Db, sql: string) {
+    if (!sql.endsWith('LIMIT ?')) throw new Error('a HotLimitQuery ends with LIMIT ?');
+    this.#db = db;
+    this.#sql = sql;
+    this.#param = new HotQuery(db, sql);
+    this.#literal = dialectOf(db) === 'postgres' ? null : new Map();
+  }
+
+  /** The rows for `params` and at most `limit` of them. */
+  all(params: readonly unknown[], limit: number): Promise<R[]> {
+    const literal = this.#literalFor(limit);
+    return literal ? literal.all(params) : this.#param.all([...params, limit]);
+  }
+
+  /** SQLite: the statement with `limit` written in, unless it is not a plain count or one too many. */
+  #literalFor(limit: number): HotQuery<R> | null {
+    const literal = this.#literal;
+    // Only a non-negative safe integer is ever written into the SQL text.
+    if (!literal || !Number.isSafeInteger(limit) || limit < 0) return null;
+    let q = literal.get(limit);
+    if (!q) {
+      if (literal.size >= LIMIT_VARIANTS) return null;
+      q = new HotQuery<R>(this.#db, `${this.#sql.slice(0, -1)}${limit}`);
+      literal.set(limit, q);
+    }
+    return q;
+  }
+}

@@ -9,6 +9,7 @@ import * as m0007 from './0007-nodes.js';
 import * as m0008 from './0008-oauth.js';
 import * as m0009 from './0009-oauth-pending.js';
 import * as m0010 from './0010-presence.js';
+import * as m0011 from './0011-conversation-subject-index.js';
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-oauth': m0008,
   '0009-oauth-pending': m0009,
   '0010-presence': m0010,
+  '0011-conversation-subject-index': m0011,
 };

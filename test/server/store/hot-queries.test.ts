@@ -49,6 +49,22 @@ describeStores('hot queries and tails', (kind) => {
     expect(await a.since(c.id, 25, 2)).toEqual((await stored(c.id)).slice(25, 27));
   });
 
+  it('reads with any limit: each written into the SQL on SQLite, bound past the few it keeps', async () => {
+    // HotLimitQuery (server/store/hot.ts): more limit values than it prepares, and 0.
+    const conv = new ConversationStore(t.store.db);
+    const c = await conv.create('demo', 'cus_alice');
+    for (let i = 0; i < 14; i++) await conv.append(c.id, { role: 'visitor', text: `l${i}` });
+    const all = await stored(c.id);
+    for (const limit of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 20, 1, 9]) {
+      const before = t.store.statements();
+      expect(await conv.since(c.id, 2, limit)).toEqual(all.slice(2, 2 + limit));
+      expect(t.store.statements() - before).toBe(1);
+      expect(await new ConversationStore(t.store.db).recent(c.id, limit)).toEqual(
+        limit === 0 ? [] : all.slice(-limit),
+      );
+    }
+  });
+
   it('appends while another transaction holds the connection and rolls back: joins it not, loses nothing', async () => {
     const conv = new ConversationStore(t.store.db);
     const c = await conv.create('demo', 'cus_bob');
@@ -208,6 +224,9 @@ describeStores('the embedded CRM: a ticket with its latest comments in one read'
       );
     }
     expect((await crm.getTicketWithComments(id, 2))?.comments[0]?.authorName).toBe('Sam Operator');
+    // No comments asked for: still the ticket.
+    expect(await crm.getTicketWithComments(id, 0)).toEqual(await separately(id, 0));
+    expect((await crm.getTicketWithComments(id, 0))?.comments).toEqual([]);
     // The seeded ticket, and ids that are missing, malformed, or another site's.
     expect(await crm.getTicketWithComments('T-1001', 1)).toEqual(await separately('T-1001', 1));
     expect(await crm.getTicketWithComments('T-9999', 1)).toBeNull();

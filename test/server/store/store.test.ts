@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootApp } from '../../../server/boot.js';
 import { EmbeddedCrm } from '../../../server/crm/embedded.js';
 import { reserveTicketNumbers } from '../../../server/crm/ticket-numbers.js';
+import { latestConversationFinder } from '../../../server/gateway/continuity.js';
 import { ConversationStore } from '../../../server/store/conversations.js';
 import { openConfiguredStore } from '../../../server/store/db.js';
 import { migrations } from '../../../server/store/migrations/index.js';
@@ -151,6 +152,46 @@ describeStores('store', (kind) => {
     expect(new Set(rows.map((m) => m.client_id)).size).toBe(3);
     for (const r of results)
       expect(rows.find((m) => m.client_id === r.message.client_id)?.seq).toBe(r.message.seq);
+  });
+
+  it("finds a signed-in visitor's latest conversation by the subject index without updated_at", async () => {
+    // Migration 0011: appends no longer rewrite an index entry of the conversation's row; the
+    // continuity lookup (gateway/continuity.ts) still picks the most recently updated one in its window.
+    const now = Date.parse('2026-12-02T12:00:00.000Z');
+    const conv = new ConversationStore(t.store.db);
+    const subject = 'cus_continuity';
+    const [old, older, recent] = [
+      await conv.create('demo', subject),
+      await conv.create('demo', subject),
+      await conv.create('demo', subject),
+    ];
+    const updated = async (id: string, at: string) =>
+      t.store.db.updateTable('conversations').set({ updated_at: at }).where('id', '=', id).execute();
+    await updated(old.id, '2026-12-01T09:00:00.000Z');
+    await updated(older.id, '2026-11-20T09:00:00.000Z');
+    await updated(recent.id, '2026-12-02T11:00:00.000Z');
+    await conv.create('other', subject);
+    const latest = latestConversationFinder(t.store.db, () => now);
+    expect((await latest('demo', subject))?.id).toBe(recent.id);
+    await updated(recent.id, '2026-11-01T09:00:00.000Z');
+    expect((await latest('demo', subject))?.id).toBe(old.id);
+    await updated(old.id, '2026-11-01T09:00:00.000Z');
+    expect(await latest('demo', subject)).toBeNull();
+    const columns =
+      kind === 'sqlite'
+        ? (
+            await sql<{
+              name: string;
+            }>`select name from pragma_index_info('conversations_subject') order by seqno`.execute(t.store.db)
+          ).rows.map((r) => r.name)
+        : (
+            await sql<{ name: string }>`select a.attname as name from pg_index i
+              join pg_class c on c.oid = i.indexrelid
+              join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+              where c.relname = 'conversations_subject'
+              order by array_position(i.indkey::int2[], a.attnum)`.execute(t.store.db)
+          ).rows.map((r) => r.name);
+    expect(columns).toEqual(['site_id', 'subject']);
   });
 
   it('keeps generated secrets where the store keeps them, the same on every read', async () => {
