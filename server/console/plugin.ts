@@ -8,7 +8,7 @@ import { basePath, type Config } from '../config.js';
 import { projectRoot } from '../paths.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Store } from '../store/db.js';
-import { isUniqueViolation } from '../store/dialect.js';
+import { dialectOf, isUniqueViolation } from '../store/dialect.js';
 import { ConsoleHub } from './console-hub.js';
 import type { CustomerReaderDeps } from './customer.js';
 import { Handoff } from './handoff.js';
@@ -19,7 +19,8 @@ import { OwnershipStore } from './ownership.js';
 import { consoleApi } from './routes.js';
 import { ConsoleService } from './service.js';
 import { SessionStore } from './sessions.js';
-import { SignInLimiter } from './signin-limit.js';
+import { SignInLimiter, type SignInLimits } from './signin-limit.js';
+import { SharedSignInLimiter } from './signin-limit-shared.js';
 import { consoleSocket } from './socket.js';
 import type { TappedHub } from './tapped-hub.js';
 
@@ -50,7 +51,7 @@ export function buildConsole(deps: {
 }): ConsoleParts & {
   operators: OperatorStore;
   sessions: SessionStore;
-  limiter: SignInLimiter;
+  limiter: SignInLimits;
   demoOperator: Promise<{ err: unknown } | null> | null;
 } {
   const db = deps.store.db;
@@ -136,8 +137,9 @@ export function buildConsole(deps: {
     service,
     operators,
     sessions: new SessionStore(db, operators),
-    // One limiter for the console and the OAuth sign-in page: two doors, one count (C2).
-    limiter: new SignInLimiter(),
+    // One limiter for the console and the OAuth sign-in page: two doors, one count (C2); on
+    // PostgreSQL one count for every node too.
+    limiter: dialectOf(db) === 'postgres' ? new SharedSignInLimiter(db) : new SignInLimiter(),
     demoOperator,
   };
 }

@@ -7,13 +7,13 @@ import type { OperatorStore } from './operators.js';
 import type { ActionResult, ConsoleService } from './service.js';
 import { SESSION_TTL_MS, type SessionStore, sessionCookie } from './sessions.js';
 import { authenticate } from './sign-in.js';
-import type { SignInLimiter } from './signin-limit.js';
+import type { SignInLimits } from './signin-limit.js';
 
 export interface ConsoleRouteDeps {
   operators: OperatorStore;
   sessions: SessionStore;
   service: ConsoleService;
-  limiter: SignInLimiter;
+  limiter: SignInLimits;
   customers: CustomerReaderDeps;
   /** Cookies get `Secure` when the console is served over https. */
   secure(req: FastifyRequest): boolean;

@@ -1,6 +1,6 @@
 import type { OperatorStore } from './operators.js';
 import { DECOY_HASH, verifyPassword } from './passwords.js';
-import type { SignInLimiter } from './signin-limit.js';
+import type { SignInLimits } from './signin-limit.js';
 
 export type SignInResult =
   | { ok: true; operatorId: string }
@@ -13,12 +13,12 @@ export type SignInResult =
  * (no timing oracle), and only failures counted.
  */
 export async function authenticate(
-  deps: { operators: OperatorStore; limiter: SignInLimiter },
+  deps: { operators: OperatorStore; limiter: SignInLimits },
   address: string,
   email: string,
   password: string,
 ): Promise<SignInResult> {
-  const wait = deps.limiter.blocked(address, email);
+  const wait = await deps.limiter.blocked(address, email);
   if (wait !== null) return { ok: false, reason: 'rate_limited', waitMs: wait };
   const accounts = await deps.operators.withEmail(email);
   let match: (typeof accounts)[number] | undefined;
@@ -27,7 +27,7 @@ export async function authenticate(
     if (ok && a && !match) match = a;
   }
   if (!match) {
-    deps.limiter.failed(address, email);
+    await deps.limiter.failed(address, email);
     return { ok: false, reason: 'failed' };
   }
   return { ok: true, operatorId: match.id };

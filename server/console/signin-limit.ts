@@ -3,7 +3,16 @@
  * many addresses still hits the account's limit; one address trying many accounts hits its own.
  * Only failures count, so a team signing in from one office address is never locked out by itself.
  */
-export class SignInLimiter {
+/** The limits a sign-in checks first and counts its failure against (C2). */
+export interface SignInLimits {
+  /** How long to wait when either limit is spent (checked before any password work), else null. */
+  blocked(address: string, email: string): Promise<number | null> | number | null;
+  /** Counts a failed attempt against the address and the account. */
+  failed(address: string, email: string): Promise<void> | void;
+}
+
+/** One node's limits, in memory (SQLite: one node); several nodes use `SharedSignInLimiter`. */
+export class SignInLimiter implements SignInLimits {
   readonly #hits = new Map<string, { count: number; resetAt: number }>();
 
   constructor(

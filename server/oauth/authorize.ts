@@ -3,7 +3,7 @@ import { basePath } from '../config.js';
 import { sameOrigin } from '../console/auth.js';
 import type { OperatorStore } from '../console/operators.js';
 import { authenticate } from '../console/sign-in.js';
-import type { SignInLimiter } from '../console/signin-limit.js';
+import type { SignInLimits } from '../console/signin-limit.js';
 import { maskEmail } from '../mask.js';
 import { type AuthorizationRequest, checkAuthorizeRequest, redirectWith } from './authorize-request.js';
 import { OAUTH_ERRORS } from './errors.js';
@@ -17,7 +17,7 @@ export interface AuthorizeOptions {
   /** Requests between the first page and the consent, in the database: any node answers a form. */
   pending: PendingAuthorizations;
   operators: OperatorStore;
-  limiter: SignInLimiter;
+  limiter: SignInLimits;
   issuer: () => string;
   resourceUrl: () => string;
 }

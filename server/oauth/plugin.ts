@@ -2,7 +2,7 @@ import { parse } from 'node:querystring';
 import type { FastifyInstance } from 'fastify';
 import type { SigningKey } from '../auth/keys.js';
 import type { OperatorStore } from '../console/operators.js';
-import type { SignInLimiter } from '../console/signin-limit.js';
+import type { SignInLimits } from '../console/signin-limit.js';
 import { authorizeRoutes } from './authorize.js';
 import { oauthError } from './errors.js';
 import { metadataRoute } from './metadata.js';
@@ -16,7 +16,7 @@ export interface OAuthOptions {
   store: OAuthStore;
   pending: PendingAuthorizations;
   operators: OperatorStore;
-  limiter: SignInLimiter;
+  limiter: SignInLimits;
   signingKey: SigningKey;
   /** The backend's own URL: the `iss` of the authorization server and of MCP tokens. */
   issuer: () => string;

@@ -19,6 +19,7 @@ export interface Database {
   turn_leases: TurnLeasesTable;
   pending_confirms: PendingConfirmsTable;
   visitor_budgets: VisitorBudgetsTable;
+  signin_failures: SignInFailuresTable;
   oauth_clients: OAuthClientsTable;
   oauth_grants: OAuthGrantsTable;
   oauth_codes: OAuthCodesTable;
@@ -236,6 +237,13 @@ export interface PendingConfirmsTable {
 }
 
 /** Per-visitor use of a budget within one minute, shared by every node. */
+/** Failed sign-ins of one hashed address or account in a window (migration 0012). */
+export interface SignInFailuresTable {
+  key: string;
+  count: number;
+  window_end: string;
+}
+
 export interface VisitorBudgetsTable {
   key: string;
   minute: string;

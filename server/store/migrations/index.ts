@@ -10,6 +10,7 @@ import * as m0008 from './0008-oauth.js';
 import * as m0009 from './0009-oauth-pending.js';
 import * as m0010 from './0010-presence.js';
 import * as m0011 from './0011-conversation-subject-index.js';
+import * as m0012 from './0012-signin-failures.js';
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so bundling and tsx agree.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009-oauth-pending': m0009,
   '0010-presence': m0010,
   '0011-conversation-subject-index': m0011,
+  '0012-signin-failures': m0012,
 };
