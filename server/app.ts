@@ -182,11 +182,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     crms,
   });
   await app.register(mcpRoutes, mcpOptions);
-  // A turn's tool-call audit rows ride in its owner read before the next model step (PostgreSQL).
-  people.handoff.auditRides(mcpOptions.deps.audit);
-  // Held rows are written while the store is open: onClose hooks run last-added first, and the
-  // store's (server/boot.ts) is added after this app's.
-  app.addHook('preClose', async () => mcpOptions.deps.audit.close());
   // The embedded default reaches its own MCP server in process (docs/architecture.md §7): the same verifier checks
   // the raw MCP token on every request, without four loopback HTTP round trips per turn. With
   // MCP_URL set the MCP server is elsewhere and the agent speaks Streamable HTTP to it.

@@ -9,7 +9,6 @@ import type { SiteConfig } from '../config.js';
 import { messageFrame } from '../gateway/frames.js';
 import type { ConversationHub } from '../gateway/hub.js';
 import type { TurnGuard } from '../gateway/turn.js';
-import type { AuditLog } from '../mcp/audit.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Database } from '../store/schema.js';
 import type { ConsoleHub } from './console-hub.js';
@@ -18,9 +17,6 @@ import { withinOfficeHours } from './office-hours.js';
 import type { OwnedConversation, OwnershipStore } from './ownership.js';
 import { withRequestHuman } from './request-human.js';
 import { handoffSummary } from './summary.js';
-
-/** What the handoff needs of the MCP audit log (mcp/audit.ts) to let its rows ride. */
-export type AuditRides = Pick<AuditLog, 'rideNext' | 'carry' | 'endRide'>;
 
 export interface HandoffDeps {
   db: Kysely<Database>;
@@ -58,18 +54,7 @@ export class Handoff implements TurnGuard {
    */
   readonly #turns = new Map<string, { failures: number; firstStepChecked: boolean }>();
 
-  /** The MCP audit log, whose rows ride in the owner reads before model steps (PostgreSQL). */
-  #audit: AuditRides | null = null;
-
   constructor(private readonly deps: HandoffDeps) {}
-
-  /**
-   * Lets the audit rows of a turn's tool calls ride in the owner read before its next model step
-   * (wired once at boot: the audit log is built with the MCP server, after this).
-   */
-  auditRides(audit: AuditRides): void {
-    this.#audit = audit;
-  }
 
   /** Someone can answer now: an operator of the site is online, within office hours. */
   available(siteId: string): boolean {
@@ -82,11 +67,7 @@ export class Handoff implements TurnGuard {
    * visitor company and offers a ticket (the existing flow); once a person can answer it stops.
    */
   async canBotAnswer(conversationId: string): Promise<boolean> {
-    // The audit rows of the tool calls since the last step, if any are held, ride in this read.
-    const carried = this.#audit?.carry(conversationId);
-    const c = carried
-      ? await this.deps.ownership.getCarrying(conversationId, carried)
-      : await this.deps.ownership.get(conversationId);
+    const c = await this.deps.ownership.get(conversationId);
     if (!c || c.owner === 'bot') return true;
     return c.owner === 'queue' && !this.available(c.siteId);
   }
@@ -109,10 +90,6 @@ export class Handoff implements TurnGuard {
           self.silence(conversationId);
           throw new Error('a person owns this conversation');
         }
-        // The tool calls this step asks for are audited before the next step, whose owner read
-        // then carries their rows (no round trip of their own; mcp/audit.ts). Only while a turn is
-        // tracked: its end writes whatever is still held.
-        if (self.#running.has(conversationId)) self.#audit?.rideNext(conversationId);
         yield* model.step(req, signal);
       },
     };
@@ -180,7 +157,6 @@ export class Handoff implements TurnGuard {
     set.add(silence);
     return () => {
       this.#turns.delete(conversationId);
-      this.#audit?.endRide(conversationId);
       set.delete(silence);
       if (set.size === 0) this.#running.delete(conversationId);
     };

@@ -1,5 +1,4 @@
-import { CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
-import type { CarriedRows } from '../mcp/audit.js';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { nowIso } from '../store/db.js';
 import { HotQuery } from '../store/hot.js';
 import type { ConversationOwner, Database } from '../store/schema.js';
@@ -88,13 +87,11 @@ export function ownedFromJson(value: unknown): OwnedConversation | null {
 export class OwnershipStore {
   // Both run on every visitor turn: SQL text prepared once (store/hot.ts), not Kysely builders.
   readonly #get: HotQuery<Row>;
-  readonly #getText: string;
   readonly #getNamed: HotQuery<Row & { customer_name: string | null; operator_name: string | null }>;
 
   constructor(private readonly db: Kysely<Database>) {
     const columns = COLUMNS.map((k) => `"${k}"`);
-    this.#getText = `SELECT ${columns.join(', ')} FROM "conversations" WHERE "id" = ?`;
-    this.#get = new HotQuery(db, this.#getText);
+    this.#get = new HotQuery(db, `SELECT ${columns.join(', ')} FROM "conversations" WHERE "id" = ?`);
     // A guest (anon:…) has no customer record, whatever ids the CRM uses.
     this.#getNamed = new HotQuery(
       db,
@@ -110,25 +107,6 @@ export class OwnershipStore {
   async get(id: string): Promise<OwnedConversation | null> {
     const row = await this.#get.first([id]);
     return row ? toOwned(row) : null;
-  }
-
-  /**
-   * The same read, with audit rows riding in it (PostgreSQL: an INSERT as a WITH clause, one round
-   * trip and one transaction for both; mcp/audit.ts). If the statement fails, the rows are handed
-   * back to be written on their own, and the error goes to the caller as `get`'s would.
-   */
-  async getCarrying(id: string, rows: CarriedRows): Promise<OwnedConversation | null> {
-    let text = `WITH "audited" AS (${rows.sql}) ${this.#getText}`;
-    let n = 0;
-    text = text.replace(/\?/g, () => `$${++n}`);
-    try {
-      const res = await this.db.executeQuery<Row>(CompiledQuery.raw(text, [...rows.params, id]));
-      const row = res.rows[0];
-      return row ? toOwned(row) : null;
-    } catch (err) {
-      rows.failed();
-      throw err;
-    }
   }
 
   /**

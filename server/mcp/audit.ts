@@ -1,6 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { maskArgs } from '../mask.js';
-import { dialectOf } from '../store/dialect.js';
 import { type RawSqlite, type RawStatement, rawSqlite } from '../store/hot.js';
 import type { AuditLogTable, Database } from '../store/schema.js';
 import { commitTracer } from '../turn-trace.js';
@@ -43,128 +42,27 @@ const COLUMNS = [...READ_COLUMNS, 'site_id'] as const;
 const MAX_ROWS_PER_INSERT = 200;
 
 /**
- * How long a held row waits for the statement it rides with (the conversation's owner read before
- * the turn's next model step, normally well under a millisecond later) before it is written alone.
- */
-const CARRY_WAIT_MS = 200;
-
-/** Audit rows handed to another statement, and how to hand them back if that statement fails. */
-export interface CarriedRows {
-  /** One INSERT of the rows, `?` placeholders (the caller numbers them for PostgreSQL). */
-  sql: string;
-  params: unknown[];
-  /** The carrying statement failed (it rolled back): the rows are written on their own. */
-  failed(): void;
-}
-
-/** The INSERT of `n` audit rows, with `?` placeholders. */
-function insertText(n: number): string {
-  const one = `(${COLUMNS.map(() => '?').join(', ')})`;
-  return `INSERT INTO "audit_log" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
-}
-
-function paramsOf(rows: readonly Insertable<AuditLogTable>[]): unknown[] {
-  const params: unknown[] = [];
-  for (const row of rows) for (const c of COLUMNS) params.push(row[c] ?? null);
-  return params;
-}
-
-/**
  * Records every tools/call (docs/architecture.md §1.5): time, subject, client, scopes, tool, masked arguments,
  * outcome or error code, latency, token id and conversation.
  */
 export class AuditLog {
   #pending: Insertable<AuditLogTable>[] = [];
   #flush: Promise<void> | null = null;
-  /**
-   * PostgreSQL: conversations whose running turn reads its owner before its next model step (after
-   * the tool calls its last step asked for), and the rows of those calls held for that read.
-   */
-  readonly #riding = new Set<string>();
-  readonly #held = new Map<string, { rows: Insertable<AuditLogTable>[]; timer: NodeJS.Timeout }>();
-  readonly #canCarry: boolean;
-  #closing = false;
   /** SQLite: the raw connection, and the INSERT of n rows prepared once per n (store/hot.ts). */
   readonly #raw: RawSqlite | undefined;
   readonly #inserts = new Map<number, RawStatement>();
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly log?: { error(obj: object, msg: string): void },
-  ) {
+  constructor(private readonly db: Kysely<Database>) {
     this.#raw = rawSqlite(db);
-    // A row can ride only in a statement that can carry an INSERT: PostgreSQL's WITH clauses.
-    this.#canCarry = dialectOf(db) === 'postgres';
-  }
-
-  /**
-   * The conversation's turn will read its owner before its next model step (console/handoff.ts):
-   * until then (or `endRide`), the rows of that conversation's tool calls are held for that
-   * statement instead of costing a round trip of their own. No-op where rows cannot ride.
-   */
-  rideNext(conversationId: string): void {
-    if (this.#canCarry && !this.#closing) this.#riding.add(conversationId);
-  }
-
-  /** The rows held for the conversation's owner read, as one INSERT (null when none are held). */
-  carry(conversationId: string): CarriedRows | null {
-    this.#riding.delete(conversationId);
-    const held = this.#held.get(conversationId);
-    if (!held) return null;
-    this.#held.delete(conversationId);
-    clearTimeout(held.timer);
-    return {
-      sql: insertText(held.rows.length),
-      params: paramsOf(held.rows),
-      failed: () => this.#writeAlone(held.rows),
-    };
-  }
-
-  /** The turn ends (or its read will not come): rows still held are written on their own now. */
-  endRide(conversationId: string): void {
-    this.#riding.delete(conversationId);
-    this.#release(conversationId);
-  }
-
-  #release(conversationId: string): void {
-    const held = this.#held.get(conversationId);
-    if (!held) return;
-    this.#held.delete(conversationId);
-    clearTimeout(held.timer);
-    this.#writeAlone(held.rows);
-  }
-
-  /** Held rows written on their own; nobody waits for them, so a failure is logged here. */
-  #writeAlone(rows: Insertable<AuditLogTable>[]): void {
-    this.#writeSoon(rows).catch((err: unknown) => this.log?.error({ err }, 'audit record failed'));
-  }
-
-  /** Rows written on their own, with the next group commit. */
-  #writeSoon(rows: Insertable<AuditLogTable>[]): Promise<void> {
-    this.#pending.push(...rows);
-    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
-    return this.#flush;
-  }
-
-  /** Writes every held row now, and holds none from now on (the process is closing). */
-  async close(): Promise<void> {
-    this.#closing = true;
-    this.#riding.clear();
-    for (const cid of [...this.#held.keys()]) this.#release(cid);
-    await this.#flush?.catch(() => {});
   }
 
   /**
    * Resolves once the row is committed. Rows recorded in the same turn of the event loop share one
    * INSERT and one commit (group commit): a commit per call was most of the CPU of a tool call, and
-   * no caller is answered before its row is durable. The exception: a call of a conversation whose
-   * turn is about to read its owner (rideNext) resolves at once, and its row is written with that
-   * read, before the turn's next model step (a statement of the turn's own, and no model step runs
-   * on the call's result before its row is committed); if the read does not come within
-   * CARRY_WAIT_MS, or the turn ends first, or the read fails, the row is written on its own.
+   * no caller is answered before its row is durable.
    */
   record(entry: AuditEntry): Promise<void> {
-    const row: Insertable<AuditLogTable> = {
+    this.#pending.push({
       at: new Date().toISOString(),
       sub: entry.caller.sub,
       client: entry.caller.client,
@@ -178,19 +76,9 @@ export class AuditLog {
       jti: entry.caller.jti,
       cid: entry.caller.cid,
       site_id: entry.site ?? entry.caller.site ?? 'demo',
-    };
-    const cid = entry.caller.cid;
-    if (cid && this.#riding.has(cid)) {
-      const held = this.#held.get(cid);
-      if (held) held.rows.push(row);
-      else {
-        const timer = setTimeout(() => this.#release(cid), CARRY_WAIT_MS);
-        timer.unref();
-        this.#held.set(cid, { rows: [row], timer });
-      }
-      return Promise.resolve();
-    }
-    return this.#writeSoon([row]);
+    });
+    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
+    return this.#flush;
   }
 
   async #write(): Promise<void> {
@@ -213,10 +101,15 @@ export class AuditLog {
   #insertRaw(raw: RawSqlite, rows: readonly Insertable<AuditLogTable>[]): void {
     let stmt = this.#inserts.get(rows.length);
     if (!stmt) {
-      stmt = raw.prepare(insertText(rows.length));
+      const one = `(${COLUMNS.map(() => '?').join(', ')})`;
+      stmt = raw.prepare(
+        `INSERT INTO "audit_log" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(rows.length).fill(one).join(', ')}`,
+      );
       this.#inserts.set(rows.length, stmt);
     }
-    stmt.run(...paramsOf(rows));
+    const params: unknown[] = [];
+    for (const row of rows) for (const c of COLUMNS) params.push(row[c] ?? null);
+    stmt.run(...params);
   }
 
   /** Entries oldest first, optionally for one subject and since a time. */

@@ -45,7 +45,7 @@ export function mcpRouteOptions(s: McpSetup): McpRoutesOptions {
     deps: {
       crms: s.crms ?? createCrmRegistry(s.config, s.store.db, { log: s.log }),
       defaultSite: defaultSite(sites.keys()),
-      audit: new AuditLog(s.store.db, s.log),
+      audit: new AuditLog(s.store.db),
       confirmations: new Confirmations(confirmationKey(s), s.store.db),
       phoneCountry: (site) => (site ? sites.get(site)?.phoneCountry : undefined) ?? 'US',
       inFlight: new InFlight(),

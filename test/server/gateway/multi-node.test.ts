@@ -383,9 +383,9 @@ describe.skipIf(!postgresAvailable)(
       }
       // Everything on the turn's path, exactly (bench/FINDINGS.md, issue 16): the visitor message's
       // append with the budget admission in it, the bus flush with the lease take and the owner
-      // read before the turn, the ticket, the owner before the second model step with the audit
-      // row in it, the reply's append, the bus flush with the lease release.
-      expect(Math.min(...perTurn)).toBe(6);
+      // read before the turn, the ticket, the audit row, the owner before the second model step, the
+      // reply's append, the bus flush with the lease release.
+      expect(Math.min(...perTurn)).toBe(7);
       onA.s.close();
     }, 40_000);
   },
