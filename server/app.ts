@@ -11,6 +11,7 @@ import { createModel } from './agent/models/index.js';
 import type { SigningKey } from './auth/keys.js';
 import { McpTokenMinter } from './auth/mcp-token.js';
 import type { Config } from './config.js';
+import { ownedFromJson, ownerJson } from './console/ownership.js';
 import { buildConsole, consoleRoutes } from './console/plugin.js';
 import { PresenceBoard } from './console/presence-board.js';
 import { TappedHub } from './console/tapped-hub.js';
@@ -109,6 +110,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         },
         stopping: (): boolean => control.draining,
         log: app.log,
+        // The owner row the turn reads first rides in the take (console/handoff.ts).
+        withTake: {
+          read: ownerJson,
+          taken: (cid, value) => people.handoff.taken(cid, ownedFromJson(value)),
+          forget: (cid) => people.handoff.forgetTaken(cid),
+        },
       })
     : new LocalTurnOrder();
   // The hub with a tap for the operator consoles (docs/architecture.md §10).

@@ -96,8 +96,32 @@ export class Handoff implements TurnGuard {
     return withRequestHuman(guarded, (reason) => this.request(conversationId, 'model_requested', reason));
   }
 
-  /** The owner row, read before the turn (its last_seq also serves the conversation's kept tail). */
+  /**
+   * Owner rows read by the statement that took a turn's lease, just before that turn runs
+   * (server/gateway/turn-order.ts, `withTake`): its `read` uses it instead of reading again.
+   */
+  readonly #taken = new Map<string, OwnedConversation | null>();
+
+  /** The owner row the lease's take read for the turn about to run (see #taken). */
+  taken(conversationId: string, row: OwnedConversation | null): void {
+    this.#taken.set(conversationId, row);
+  }
+
+  /** That turn ended: its row is never used by a later one. */
+  forgetTaken(conversationId: string): void {
+    this.#taken.delete(conversationId);
+  }
+
+  /**
+   * The owner row, read before the turn (its last_seq also serves the conversation's kept tail):
+   * the one the turn's lease take read, when it did (once), else read now.
+   */
   read(conversationId: string): Promise<OwnedConversation | null> {
+    const taken = this.#taken.get(conversationId);
+    if (taken !== undefined) {
+      this.#taken.delete(conversationId);
+      return Promise.resolve(taken);
+    }
     return this.deps.ownership.get(conversationId);
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { nowIso } from '../store/db.js';
 import { HotQuery } from '../store/hot.js';
 import type { ConversationOwner, Database } from '../store/schema.js';
@@ -64,6 +64,20 @@ function toOwned(r: Row): OwnedConversation {
     lastSeq: r.last_seq,
     failures: Number(r.failures ?? 0),
   };
+}
+
+/**
+ * The owner row as one JSON value, for a statement that reads it on the way (the turn lease's take,
+ * server/gateway/turn-order.ts): a scalar subquery, null when there is no such conversation.
+ */
+export function ownerJson(id: string): RawBuilder<unknown> {
+  return sql`SELECT row_to_json("c") FROM (SELECT ${sql.raw(COLUMNS.map((k) => `"${k}"`).join(', '))}
+    FROM "conversations" WHERE "id" = ${id}) AS "c"`;
+}
+
+/** What ownerJson read (null: no such conversation). */
+export function ownedFromJson(value: unknown): OwnedConversation | null {
+  return value && typeof value === 'object' ? toOwned(value as Row) : null;
 }
 
 /**

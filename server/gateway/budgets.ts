@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { type Model, ModelRefused } from '../agent/model.js';
 import type { Limits } from '../config.js';
 import { TokenBucket } from './rate-limit.js';
@@ -17,6 +18,22 @@ export type Admission =
   | { ok: true }
   | { ok: false; code: 'rate_limited' | 'model_budget'; retryAfterMs: number };
 
+/**
+ * A message's admission as parts of another statement (PostgreSQL): the store's append of the
+ * visitor message carries it (store/conversations.ts), so admitting and storing the message are
+ * one round trip and one transaction. Its WITH clauses' names start with `b_`.
+ */
+export interface AdmissionClause {
+  /** The WITH clauses (without WITH) that count the message and reserve model calls. */
+  ctes: RawBuilder<unknown>;
+  /** True when the message is admitted: the append stores it only then. */
+  admitted: RawBuilder<unknown>;
+  /** Result columns (named `b_…`) for `settle`. */
+  columns: RawBuilder<unknown>;
+  /** The admission, from the statement's row; called once, after the statement committed. */
+  settle(row: Record<string, unknown> | undefined): Admission;
+}
+
 /** Per-visitor budgets: in this process (one node), or shared by every node (shared-budgets.ts). */
 export interface Budgets {
   /**
@@ -24,6 +41,11 @@ export interface Budgets {
    * message budget, or has no model call left to answer it with.
    */
   admitMessage(key: string): Admission | Promise<Admission>;
+  /**
+   * The same admission as parts of the statement that stores the message (budgets kept in the
+   * database only); absent where admitting costs no round trip.
+   */
+  admissionClause?(key: string): AdmissionClause;
   /** The model, with every step charged to this visitor's budget. */
   wrapModel(model: Model, key: string, onRefused?: () => void): Model;
   /** A turn of this visitor starts (its end is told with turnEnded). */

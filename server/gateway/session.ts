@@ -15,9 +15,9 @@ import { anonymousIdentity, type VisitorIdentity, verifyVisitorToken } from '../
 import type { Limits, SiteConfig } from '../config.js';
 import { maskText } from '../mask.js';
 import type { Metrics } from '../metrics.js';
-import type { Conversation, ConversationStore } from '../store/conversations.js';
+import type { Appended, Conversation, ConversationStore } from '../store/conversations.js';
 import { turnMark } from '../turn-trace.js';
-import type { Budgets } from './budgets.js';
+import type { Admission, Budgets } from './budgets.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { GatewayControl } from './control.js';
 import { type Corkable, FrameBatch } from './frame-batch.js';
@@ -299,19 +299,23 @@ export class Session {
       this.deps.metrics.messages.inc({ outcome: 'refused' });
       return this.error('shutting_down', { clientId: frame.clientId });
     }
-    const admitted = await this.deps.budgets.admitMessage(visitorKey(this.#identity!));
-    if (!admitted.ok) {
-      this.deps.metrics.messages.inc({ outcome: 'refused' });
-      this.deps.metrics.budgetRefusals.inc({
-        budget: admitted.code === 'rate_limited' ? 'messages' : 'model_calls',
-      });
-      return this.#strike(admitted.code, { clientId: frame.clientId, retryAfterMs: admitted.retryAfterMs });
+    const key = visitorKey(this.#identity!);
+    const msg = { role: 'visitor' as const, text: frame.text, clientId: frame.clientId };
+    // Budgets kept in the database are admitted in the append's own statement (one round trip);
+    // in memory, first. Either way a refused message is neither counted nor stored.
+    const clause = this.deps.conversations.admitsInAppend
+      ? this.deps.budgets.admissionClause?.(key)
+      : undefined;
+    let stored: Appended;
+    if (clause) {
+      const result = await this.deps.conversations.appendAdmitted(conversation.id, msg, clause);
+      if (!result.stored) return this.#refused(frame.clientId, result.admission);
+      stored = result.stored;
+    } else {
+      const admitted = await this.deps.budgets.admitMessage(key);
+      if (!admitted.ok) return this.#refused(frame.clientId, admitted);
+      stored = await this.deps.conversations.append(conversation.id, msg);
     }
-    const stored = await this.deps.conversations.append(conversation.id, {
-      role: 'visitor',
-      text: frame.text,
-      clientId: frame.clientId,
-    });
     this.deps.metrics.messages.inc({ outcome: stored.duplicate ? 'duplicate' : 'stored' });
     turnMark(conversation.id, 'stored');
     this.#log.debug(
@@ -336,6 +340,16 @@ export class Session {
     void hub.enqueue(conversation.id, () => this.#runTurn(conversation), {
       contended: () => hub.confirms.withdraw({ conversationId: conversation.id, before: seq }),
     });
+  }
+
+  /** A visitor message over the visitor's budget: refused with its code, counted as a strike. */
+  #refused(clientId: string, admission: Admission): void {
+    if (admission.ok) return;
+    this.deps.metrics.messages.inc({ outcome: 'refused' });
+    this.deps.metrics.budgetRefusals.inc({
+      budget: admission.code === 'rate_limited' ? 'messages' : 'model_calls',
+    });
+    this.#strike(admission.code, { clientId, retryAfterMs: admission.retryAfterMs });
   }
 
   async #runTurn(conversation: Conversation): Promise<void> {

@@ -3,7 +3,7 @@ import type { Model } from '../agent/model.js';
 import type { Limits } from '../config.js';
 import { HotQuery } from '../store/hot.js';
 import type { Database } from '../store/schema.js';
-import { type Admission, type Budgets, ModelBudgetExceeded } from './budgets.js';
+import { type Admission, type AdmissionClause, type Budgets, ModelBudgetExceeded } from './budgets.js';
 
 /** Rows of minutes long past are removed this often. */
 const SWEEP_MS = 10 * 60_000;
@@ -84,49 +84,65 @@ export class SharedBudgets implements Budgets {
    * One statement per message: the message is counted only while the visitor's model calls of this
    * minute are under budget (a visitor out of model calls is told so, and the refused message is not
    * counted), then checked against the message budget; a message within it reserves model calls.
+   * The visitor's own messages are admitted inside their append's statement instead
+   * (admissionClause); this one is for a message stored some other way.
    */
   async admitMessage(key: string): Promise<Admission> {
+    const clause = this.admissionClause(key);
+    const { rows } = await sql<Record<string, unknown>>`WITH ${clause.ctes} SELECT ${clause.columns}`.execute(
+      this.db,
+    );
+    return clause.settle(rows[0]);
+  }
+
+  /** admitMessage as WITH clauses of another statement (the visitor message's append). */
+  admissionClause(key: string): AdmissionClause {
     const minute = minuteOf(this.now());
     const calls = `${key}:c`;
     const limit = this.limits.modelCallsPerMinute;
     const want = this.#expect.get(key) ?? 1;
-    const { rows } = await sql<{
-      messages: number | string | null;
-      calls: number | string | null;
-      asked: number | string;
-    }>`
-      WITH spent AS (
+    const ctes = sql`b_spent AS (
         SELECT used FROM visitor_budgets WHERE key = ${calls} AND minute = ${minute}
-      ), ask AS (
-        SELECT CASE WHEN COALESCE((SELECT used FROM spent), 0) + ${want} <= ${limit} THEN ${want} ELSE 1 END AS n
-      ), message AS (
+      ), b_ask AS (
+        SELECT CASE WHEN COALESCE((SELECT used FROM b_spent), 0) + ${want} <= ${limit} THEN ${want} ELSE 1 END AS n
+      ), b_message AS (
         INSERT INTO visitor_budgets (key, minute, used)
         SELECT ${`${key}:m`}, ${minute}, 1
-        WHERE COALESCE((SELECT used FROM spent), 0) < ${limit}
+        WHERE COALESCE((SELECT used FROM b_spent), 0) < ${limit}
         ON CONFLICT (key) DO UPDATE SET
           used = CASE WHEN visitor_budgets.minute = excluded.minute THEN visitor_budgets.used + 1 ELSE 1 END,
           minute = excluded.minute
         RETURNING used
-      ), reserved AS (
+      ), b_reserved AS (
         INSERT INTO visitor_budgets (key, minute, used)
-        SELECT ${calls}, ${minute}, (SELECT n FROM ask) FROM message
-        WHERE message.used <= ${this.limits.messagesPerMinute}
+        SELECT ${calls}, ${minute}, (SELECT n FROM b_ask) FROM b_message
+        WHERE b_message.used <= ${this.limits.messagesPerMinute}
         ON CONFLICT (key) DO UPDATE SET
           used = CASE WHEN visitor_budgets.minute = excluded.minute
             THEN visitor_budgets.used + excluded.used ELSE excluded.used END,
           minute = excluded.minute
         RETURNING used
-      )
-      SELECT (SELECT used FROM message) AS messages, (SELECT used FROM reserved) AS calls,
-        (SELECT n FROM ask) AS asked`.execute(this.db);
-    const row = rows[0];
-    if (row?.messages == null) return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
-    if (Number(row.messages) > this.limits.messagesPerMinute)
+      )`;
+    return {
+      ctes,
+      // Counted and within the message budget: exactly when b_reserved wrote its row.
+      admitted: sql`EXISTS (SELECT 1 FROM b_message WHERE used <= ${this.limits.messagesPerMinute})`,
+      columns: sql`(SELECT used FROM b_message) AS b_messages, (SELECT used FROM b_reserved) AS b_calls,
+        (SELECT n FROM b_ask) AS b_asked`,
+      settle: (row) => this.#settle(key, minute, row),
+    };
+  }
+
+  #settle(key: string, minute: string, row: Record<string, unknown> | undefined): Admission {
+    const limit = this.limits.modelCallsPerMinute;
+    if (row?.b_messages == null)
+      return { ok: false, code: 'model_budget', retryAfterMs: this.#retryAfterMs() };
+    if (Number(row.b_messages) > this.limits.messagesPerMinute)
       return { ok: false, code: 'rate_limited', retryAfterMs: this.#retryAfterMs() };
     // Reserved within the budget: all asked for, unless another node spent calls meanwhile. Calls
     // counted past the budget reserve nothing; the turn's step is then charged (and refused).
-    const asked = Number(row.asked);
-    const within = Math.min(asked, limit - (Number(row.calls) - asked));
+    const asked = Number(row.b_asked);
+    const within = Math.min(asked, limit - (Number(row.b_calls) - asked));
     if (within > 0) {
       // Reservations of messages no turn followed (a resend, a failed append) lapse with their minute.
       if (this.#reserved.size >= MAX_EXPECTED)

@@ -68,6 +68,17 @@ export interface LeaseOptions {
   /** True while this node drains: a turn still waiting for another node's lease gives up. */
   stopping(): boolean;
   log: { warn(obj: object, msg: string): void };
+  /**
+   * A read the turn makes first, made in the lease's take instead (its statement, so no round trip
+   * of its own): `read` is a scalar subquery on the conversation, whose value is handed to `taken`
+   * just before the turn runs, when the take found the lease free (nothing awaited between the two);
+   * `forget` is called when that turn ends, so a value is never used by a later turn.
+   */
+  withTake?: {
+    read(conversationId: string): RawBuilder<unknown>;
+    taken(conversationId: string, value: unknown): void;
+    forget(conversationId: string): void;
+  };
 }
 
 const DEFAULT_TTL_MS = 10_000;
@@ -125,16 +136,23 @@ export class LeasedTurnOrder implements TurnOrder {
 
   async #leased(conversationId: string, task: () => Promise<void>, opts: TurnOptions): Promise<void> {
     let lease = this.#held.get(conversationId);
+    let read = false;
     try {
       if (!lease) {
-        const holder = await this.#take(conversationId, opts);
-        if (!holder) return;
+        const took = await this.#take(conversationId, opts);
+        if (!took) return;
+        const { holder } = took;
         const renew = setInterval(() => void this.#renew(conversationId, holder), Math.floor(this.#ttl / 3));
         lease = { holder, renew };
         this.#held.set(conversationId, lease);
+        if (took.read !== undefined && this.opts.withTake) {
+          read = true;
+          this.opts.withTake.taken(conversationId, took.read);
+        }
       }
       await task();
     } finally {
+      if (read) this.opts.withTake?.forget(conversationId);
       const left = (this.#queued.get(conversationId) ?? 1) - 1;
       if (left > 0) this.#queued.set(conversationId, left);
       else this.#queued.delete(conversationId);
@@ -154,13 +172,17 @@ export class LeasedTurnOrder implements TurnOrder {
       .catch((err: unknown) => this.opts.log.warn({ err }, 'turn lease release failed'));
   }
 
-  /** Takes the lease, waiting for another node's turn to give it back; null when this node stops. */
-  async #take(conversationId: string, opts: TurnOptions): Promise<string | null> {
+  /**
+   * Takes the lease, waiting for another node's turn to give it back; null when this node stops.
+   * With the value `withTake` read in the statement that took it free (none after a take-over,
+   * whose cards are settled first: time passes before the turn runs).
+   */
+  async #take(conversationId: string, opts: TurnOptions): Promise<{ holder: string; read?: unknown } | null> {
     const holder = `${this.opts.nodeId}:${randomBytes(6).toString('base64url')}`;
     let wait = 25;
     let lookedAt: number | undefined;
     for (;;) {
-      let got: 'free' | 'expired' | null = null;
+      let got: { how: 'free' | 'expired'; read?: unknown } | null = null;
       try {
         got = await this.#acquire(conversationId, holder);
       } catch (err) {
@@ -172,8 +194,11 @@ export class LeasedTurnOrder implements TurnOrder {
       if (got !== null) {
         this.#cardsChanged.delete(conversationId);
         // The turn that held it died with its node: cards it left waiting are settled first.
-        if (got === 'expired') await this.#contended(opts);
-        return holder;
+        if (got.how === 'expired') {
+          await this.#contended(opts);
+          return { holder };
+        }
+        return 'read' in got ? { holder, read: got.read } : { holder };
       }
       if (this.opts.stopping()) {
         this.#cardsChanged.delete(conversationId);
@@ -201,19 +226,25 @@ export class LeasedTurnOrder implements TurnOrder {
 
   /**
    * Takes the lease if it is free or expired: one statement, so two racing nodes cannot both win.
-   * Says which (`expired`: an update of a row another turn left behind), or null when held.
+   * Says which (`expired`: an update of a row another turn left behind), or null when held; with
+   * `withTake`'s value, read by the same statement.
    */
-  async #acquire(conversationId: string, holder: string): Promise<'free' | 'expired' | null> {
+  async #acquire(
+    conversationId: string,
+    holder: string,
+  ): Promise<{ how: 'free' | 'expired'; read?: unknown } | null> {
     const now = Date.now();
-    const row = await this.opts.run(sql<{ replaced: boolean }>`
+    const also = this.opts.withTake ? sql`, (${this.opts.withTake.read(conversationId)}) AS read` : sql``;
+    const row = await this.opts.run(sql<{ replaced: boolean; read?: unknown }>`
       INSERT INTO turn_leases (conversation_id, holder, expires_at)
       VALUES (${conversationId}, ${holder}, ${new Date(now + this.#ttl).toISOString()})
       ON CONFLICT (conversation_id) DO UPDATE
         SET holder = excluded.holder, expires_at = excluded.expires_at
         WHERE turn_leases.expires_at < ${new Date(now).toISOString()}
-      RETURNING xmax::text <> '0' AS replaced`);
+      RETURNING xmax::text <> '0' AS replaced${also}`);
     if (!row) return null;
-    return row.replaced ? 'expired' : 'free';
+    const how = row.replaced ? 'expired' : 'free';
+    return this.opts.withTake ? { how, read: row.read ?? null } : { how };
   }
 
   async #renew(conversationId: string, holder: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Admission, AdmissionClause } from '../gateway/budgets.js';
 import { commitTracer } from '../turn-trace.js';
 import { nowIso } from './db.js';
 import { dialectOf, isUniqueViolation } from './dialect.js';
@@ -140,40 +141,75 @@ async function appendStatement(
   db: Kysely<Database>,
   conversationId: string,
   msg: NewMessage,
-): Promise<Appended> {
+  admission?: AdmissionClause,
+): Promise<Admitted> {
   const now = nowIso();
   const clientId = msg.clientId ?? null;
   const id = msg.id ?? newId('msg');
+  // With an admission (a visitor message): its clauses run first in the same statement, and the
+  // message is stored only when admitted; a resend is counted as before (the duplicate is read
+  // whatever the admission says, and reported only when admitted).
+  const gate = admission ? sql`${admission.ctes}, ` : sql``;
+  const admitted = admission ? sql` AND ${admission.admitted}` : sql``;
+  const columns = admission ? sql`, ${admission.columns}` : sql``;
   try {
-    const res = await sql<StoredMessage & { duplicate: boolean }>`
-      WITH dup AS (
+    const res = await sql<StoredMessage & { duplicate: boolean | null } & Record<string, unknown>>`
+      WITH ${gate}dup AS (
         SELECT * FROM messages WHERE conversation_id = ${conversationId} AND client_id = ${clientId}
       ), bumped AS (
         UPDATE conversations SET last_seq = last_seq + 1, updated_at = ${now}
-        WHERE id = ${conversationId} AND NOT EXISTS (SELECT 1 FROM dup)
+        WHERE id = ${conversationId} AND NOT EXISTS (SELECT 1 FROM dup)${admitted}
         RETURNING last_seq
       ), inserted AS (
         INSERT INTO messages (id, conversation_id, seq, role, text, client_id, created_at, author)
         SELECT ${id}, ${conversationId}, last_seq, ${msg.role}, ${msg.text}, ${clientId}, ${now}, ${msg.author ?? null}
         FROM bumped
         RETURNING *
+      ), appended AS (
+        SELECT *, false AS duplicate FROM inserted
+        UNION ALL SELECT *, true AS duplicate FROM dup
       )
-      SELECT *, false AS duplicate FROM inserted
-      UNION ALL SELECT *, true AS duplicate FROM dup`.execute(db);
+      SELECT appended.*${columns} FROM (SELECT 1) AS one LEFT JOIN appended ON true`.execute(db);
     const row = res.rows[0];
-    if (!row) throw new Error(`no conversation ${conversationId}`);
-    const { duplicate, ...message } = row;
-    return { message: { ...message, author: message.author ?? null }, duplicate };
+    const verdict = admission?.settle(row) ?? { ok: true as const };
+    if (!verdict.ok) return { admission: verdict };
+    if (row?.duplicate == null) throw new Error(`no conversation ${conversationId}`);
+    const message: StoredMessage = {
+      id: row.id,
+      conversation_id: row.conversation_id,
+      seq: row.seq,
+      role: row.role,
+      text: row.text,
+      client_id: row.client_id,
+      created_at: row.created_at,
+      author: row.author ?? null,
+    };
+    return { admission: verdict, stored: { message, duplicate: row.duplicate } };
   } catch (err) {
     if (!clientId || !isUniqueViolation(err)) throw err;
+    // Another append of this client id won the race: this statement (its admission too) rolled
+    // back. The resend is admitted on its own, as every resend is, then the first's row is read.
+    if (admission) {
+      const { rows } = await sql<
+        Record<string, unknown>
+      >`WITH ${admission.ctes} SELECT ${admission.columns}`.execute(db);
+      const verdict = admission.settle(rows[0]);
+      if (!verdict.ok) return { admission: verdict };
+    }
     const existing = await db
       .selectFrom('messages')
       .selectAll()
       .where('conversation_id', '=', conversationId)
       .where('client_id', '=', clientId)
       .executeTakeFirstOrThrow();
-    return { message: existing, duplicate: true };
+    return { admission: { ok: true }, stored: { message: existing, duplicate: true } };
   }
+}
+
+/** An append that carried the message's admission: stored only when admitted. */
+export interface Admitted {
+  admission: Admission;
+  stored?: Appended;
 }
 
 /** Conversations and their messages. Every append commits before it is reported to the widget. */
@@ -264,8 +300,37 @@ export class ConversationStore {
    * trips more than the statements it groups.
    */
   #appendInOrder(conversationId: string, msg: NewMessage): Promise<Appended> {
+    return this.#inOrder(conversationId, async () => {
+      const { stored } = await appendStatement(this.db, conversationId, msg);
+      if (!stored) throw new Error('append without admission refused');
+      return this.#stored(stored);
+    });
+  }
+
+  /**
+   * Whether appendAdmitted can carry a budget's admission (PostgreSQL, where each append is one
+   * statement); elsewhere the caller admits the message first (the budgets are in memory there).
+   */
+  get admitsInAppend(): boolean {
+    return this.#onePerStatement;
+  }
+
+  /**
+   * A visitor message admitted and stored in one statement (PostgreSQL, budgets shared by the
+   * nodes): refused, it is neither counted nor stored, as when admitted first; admitted, it is
+   * stored as `append` stores it. The admission and the append commit together.
+   */
+  appendAdmitted(conversationId: string, msg: NewMessage, admission: AdmissionClause): Promise<Admitted> {
+    if (!this.#onePerStatement) throw new Error('appendAdmitted needs PostgreSQL (see admitsInAppend)');
+    return this.#inOrder(conversationId, async () => {
+      const result = await appendStatement(this.db, conversationId, msg, admission);
+      if (result.stored) this.#stored(result.stored);
+      return result;
+    });
+  }
+
+  #inOrder<T>(conversationId: string, run: () => Promise<T>): Promise<T> {
     const previous = this.#chains.get(conversationId) ?? Promise.resolve();
-    const run = async () => this.#stored(await appendStatement(this.db, conversationId, msg));
     const next = previous.then(run, run);
     this.#chains.set(conversationId, next);
     const forget = () => {

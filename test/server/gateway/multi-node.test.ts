@@ -381,9 +381,11 @@ describe.skipIf(!postgresAvailable)(
         expect((bus.stats.statements - busStatements) / 2).toBe(2);
         perTurn.push((a.app.deputy.store.statements() - statements) / 2);
       }
-      // Everything on the turn's path: the budget, the two appends, the context, the owner, the
-      // console announce, the CRM and audit rows, and the bus (bench/FINDINGS.md, issue 16).
-      expect(Math.min(...perTurn)).toBeLessThanOrEqual(12);
+      // Everything on the turn's path, exactly (bench/FINDINGS.md, issue 16): the visitor message's
+      // append with the budget admission in it, the bus flush with the lease take and the owner
+      // read before the turn, the ticket, the audit row, the owner before the second model step, the
+      // reply's append, the bus flush with the lease release.
+      expect(Math.min(...perTurn)).toBe(7);
       onA.s.close();
     }, 40_000);
   },

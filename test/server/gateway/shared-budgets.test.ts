@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../../server/agent/model.js';
 import { ModelBudgetExceeded } from '../../../server/gateway/budgets.js';
 import { SharedBudgets } from '../../../server/gateway/shared-budgets.js';
+import { ConversationStore } from '../../../server/store/conversations.js';
 import type { Store } from '../../../server/store/db.js';
 import { openPostgresStore } from '../../../server/store/postgres.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
@@ -211,6 +213,97 @@ describe.skipIf(!postgresAvailable)(`shared visitor budgets on PostgreSQL${POSTG
       for (const n of nodes) expect(await n.admitMessage('s:v5')).toEqual({ ok: true });
     } finally {
       for (const n of nodes) n.close();
+    }
+  });
+
+  it("admits a visitor message in its append's one statement: refused, nothing is counted or stored", async () => {
+    const budgets = new SharedBudgets(store.db, { messagesPerMinute: 2, modelCallsPerMinute: 10 }, now);
+    const conversations = new ConversationStore(store.db);
+    try {
+      expect(conversations.admitsInAppend).toBe(true);
+      const c = await conversations.create('demo', 'cus_alice');
+      const messagesOf = async () =>
+        (
+          await store.db
+            .selectFrom('messages')
+            .select('client_id')
+            .where('conversation_id', '=', c.id)
+            .execute()
+        )
+          .map((r) => r.client_id)
+          .sort();
+      const counted = async () =>
+        Number(
+          (
+            await store.db
+              .selectFrom('visitor_budgets')
+              .select('used')
+              .where('key', '=', 's:v7:m')
+              .executeTakeFirst()
+          )?.used ?? 0,
+        );
+      const send = (clientId: string) =>
+        conversations.appendAdmitted(
+          c.id,
+          { role: 'visitor', text: 'hi', clientId },
+          budgets.admissionClause('s:v7'),
+        );
+      // Admitted and stored in one round trip.
+      const before = store.statements();
+      const first = await send('cl_admit_00001');
+      expect(store.statements() - before).toBe(1);
+      expect(first).toMatchObject({
+        admission: { ok: true },
+        stored: { duplicate: false, message: { seq: 1 } },
+      });
+      // A resend is counted as every message is, and answered with the first's row.
+      const again = await send('cl_admit_00001');
+      expect(again).toMatchObject({
+        admission: { ok: true },
+        stored: { duplicate: true, message: { seq: 1 } },
+      });
+      expect(await counted()).toBe(2);
+      // Over the message budget: refused, not stored, and the counter moved as admitMessage moves it.
+      const refused = await send('cl_admit_00002');
+      expect(refused.stored).toBeUndefined();
+      expect(refused.admission).toMatchObject({ ok: false, code: 'rate_limited' });
+      expect(await messagesOf()).toEqual(['cl_admit_00001']);
+      // Out of model calls: refused without counting the message (the admission's own rule).
+      clock += 60_000;
+      await store.db
+        .insertInto('visitor_budgets')
+        .values({ key: 's:v7:c', minute: new Date(clock - (clock % 60_000)).toISOString(), used: 10 })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({ used: 10, minute: (eb) => eb.ref('excluded.minute') }),
+        )
+        .execute();
+      const noCalls = await send('cl_admit_00003');
+      expect(noCalls.admission).toMatchObject({ ok: false, code: 'model_budget' });
+      expect(await messagesOf()).toEqual(['cl_admit_00001']);
+      // Two resends racing (the unique index refuses the loser's insert): one row, both counted.
+      // Both statements start while the visitor's budget row is locked, so neither sees the
+      // other's message when it checks for a duplicate.
+      clock += 60_000;
+      const race = (s: ConversationStore) =>
+        s.appendAdmitted(
+          c.id,
+          { role: 'visitor', text: 'race', clientId: 'cl_admit_00004' },
+          budgets.admissionClause('s:v7'),
+        );
+      // (Returned wrapped: the lock holds until the transaction's callback has returned.)
+      const { both } = await store.db.transaction().execute(async (trx) => {
+        await sql`SELECT 1 FROM visitor_budgets WHERE key = 's:v7:m' FOR UPDATE`.execute(trx);
+        const started = Promise.all([race(conversations), race(new ConversationStore(store.db))]);
+        await new Promise((r) => setTimeout(r, 300));
+        return { both: started };
+      });
+      const [x, y] = await both;
+      expect([x.stored?.duplicate, y.stored?.duplicate].sort()).toEqual([false, true]);
+      expect(x.stored?.message.id).toBe(y.stored?.message.id);
+      expect(await counted()).toBe(2);
+      expect(await messagesOf()).toEqual(['cl_admit_00001', 'cl_admit_00004']);
+    } finally {
+      budgets.close();
     }
   });
 });

@@ -6,8 +6,10 @@
 // again when a card changes; a dead node's lease is taken over after its lifetime.
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeasedTurnOrder } from '../../../server/gateway/turn-order.js';
+import { ownedFromJson, ownerJson } from '../../../server/console/ownership.js';
+import { LeasedTurnOrder, type LeaseOptions } from '../../../server/gateway/turn-order.js';
 import { PgBus } from '../../../server/live/pg-bus.js';
+import { ConversationStore } from '../../../server/store/conversations.js';
 import type { Store } from '../../../server/store/db.js';
 import { openPostgresStore } from '../../../server/store/postgres.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
@@ -36,7 +38,7 @@ describe.skipIf(!postgresAvailable)(
     let database: Awaited<ReturnType<typeof createTestDatabase>>;
     const nodes: Array<{ store: Store; bus: PgBus; order: LeasedTurnOrder }> = [];
 
-    async function node(name: string, ttlMs = 10_000) {
+    async function node(name: string, ttlMs = 10_000, withTake?: LeaseOptions['withTake']) {
       const store = await openPostgresStore(database.url, { poolSize: 4 });
       const bus = new PgBus({ url: database.url, db: store.db as unknown as Kysely<unknown>, log: quiet });
       const order = new LeasedTurnOrder({
@@ -46,6 +48,7 @@ describe.skipIf(!postgresAvailable)(
         run: (write, released) => bus.ride(write, released ? { k: 'l', c: released } : undefined),
         stopping: () => false,
         log: quiet,
+        ...(withTake ? { withTake } : {}),
       });
       await bus.start({
         pointer: (p) => {
@@ -167,6 +170,53 @@ describe.skipIf(!postgresAvailable)(
       expect(events.at(-2)).toBe('contended');
       expect(events.filter((e) => e === 'contended').length).toBeGreaterThanOrEqual(2);
       expect(await leaseOf(b.store, 'conv_4')).toBeUndefined();
+    });
+
+    it("reads the conversation's owner in the statement that takes the lease free, for the turn it starts only", async () => {
+      const events: string[] = [];
+      const withTake: LeaseOptions['withTake'] = {
+        read: ownerJson,
+        taken: (_c, value) => {
+          const row = ownedFromJson(value);
+          events.push(`taken ${row ? `${row.owner} ${row.lastSeq}` : 'none'}`);
+        },
+        forget: () => void events.push('forget'),
+      };
+      const a = await node('n_a5', 10_000, withTake);
+      const conversation = await new ConversationStore(a.store.db).create('demo', 'cus_alice');
+      await a.store.db
+        .updateTable('conversations')
+        .set({ owner: 'queue' })
+        .where('id', '=', conversation.id)
+        .execute();
+      const before = a.store.statements();
+      // Two turns queued together: the first takes the lease (and the read), the second runs under it.
+      await Promise.all(
+        ['one', 'two'].map((t) =>
+          a.order.enqueue(conversation.id, async () => void events.push(`turn ${t}`)),
+        ),
+      );
+      // Still one take and one release: the read cost no round trip.
+      expect(a.store.statements() - before).toBe(2);
+      expect(events).toEqual(['taken queue 0', 'turn one', 'forget', 'turn two']);
+      // A conversation with no row reads as none; a lease taken over from a dead node reads nothing
+      // (its cards are settled first, so time passes before the turn: it reads for itself).
+      events.length = 0;
+      await a.order.enqueue('conv_none', async () => void events.push('turn'));
+      expect(events).toEqual(['taken none', 'turn', 'forget']);
+      events.length = 0;
+      await a.store.db
+        .insertInto('turn_leases')
+        .values({
+          conversation_id: conversation.id,
+          holder: 'n_dead:y',
+          expires_at: new Date(Date.now() - 1).toISOString(),
+        })
+        .execute();
+      await a.order.enqueue(conversation.id, async () => void events.push('turn'), {
+        contended: async () => void events.push('contended'),
+      });
+      expect(events).toEqual(['contended', 'turn']);
     });
   },
 );
