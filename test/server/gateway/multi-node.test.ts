@@ -156,9 +156,15 @@ describe.skipIf(!postgresAvailable)(
       onB.s.send({ type: 'confirm', confirmId: card.confirmId, accept: true });
       expect((await onB.s.next('confirm_result')).outcome).toBe('accepted');
       await onB.s.next('error', (e) => e.code === 'confirmation_unknown');
-      expect(await rows('select phone from customers where id = $1', ['cus_alice'])).toEqual([
-        { phone: '+442079460555' },
-      ]);
+      // The card shows "accepted" as the click is claimed; B makes the write just after, on the click
+      // alone (A's turn is gone, and B's own turn waits for A's lease to expire).
+      await until(
+        'the phone write made on the click',
+        async () =>
+          (await rows<{ phone: string }>('select phone from customers where id = $1', ['cus_alice']))[0]
+            ?.phone,
+        (phone) => phone === '+442079460555',
+      );
       // Once A's lease has expired, B answers the visitor message, finding the change already made
       // (the rules model reads the record first; an LLM repeating the write gets the stored result).
       const reply = await onB.s.next('message', (m) => m.role === 'assistant', 30_000);
