@@ -1,6 +1,6 @@
-import type { RawBuilder } from 'kysely';
 import { type Model, ModelRefused } from '../agent/model.js';
 import type { Limits } from '../config.js';
+import type { AppendGate } from '../store/conversations.js';
 import { TokenBucket } from './rate-limit.js';
 
 /**
@@ -19,20 +19,11 @@ export type Admission =
   | { ok: false; code: 'rate_limited' | 'model_budget'; retryAfterMs: number };
 
 /**
- * A message's admission as parts of another statement (PostgreSQL): the store's append of the
- * visitor message carries it (store/conversations.ts), so admitting and storing the message are
- * one round trip and one transaction. Its WITH clauses' names start with `b_`.
+ * A message's admission as parts of the store's append of the visitor message (PostgreSQL): admitting
+ * and storing the message are one round trip and one transaction. Its WITH clauses' names start
+ * with `b_`.
  */
-export interface AdmissionClause {
-  /** The WITH clauses (without WITH) that count the message and reserve model calls. */
-  ctes: RawBuilder<unknown>;
-  /** True when the message is admitted: the append stores it only then. */
-  admitted: RawBuilder<unknown>;
-  /** Result columns (named `b_…`) for `settle`. */
-  columns: RawBuilder<unknown>;
-  /** The admission, from the statement's row; called once, after the statement committed. */
-  settle(row: Record<string, unknown> | undefined): Admission;
-}
+export type AdmissionClause = AppendGate<Admission>;
 
 /** Per-visitor budgets: in this process (one node), or shared by every node (shared-budgets.ts). */
 export interface Budgets {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Admission, AdmissionClause } from '../gateway/budgets.js';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { commitTracer } from '../turn-trace.js';
 import { nowIso } from './db.js';
 import { dialectOf, isUniqueViolation } from './dialect.js';
@@ -137,12 +136,12 @@ function appendRaw(s: AppendStatements, conversationId: string, msg: NewMessage)
  * resends of one client id racing past the check both reach the insert; the unique index refuses
  * the second (rolling back its counter too), which then reads the first's row.
  */
-async function appendStatement(
+async function appendStatement<V extends Verdict>(
   db: Kysely<Database>,
   conversationId: string,
   msg: NewMessage,
-  admission?: AdmissionClause,
-): Promise<Admitted> {
+  admission?: AppendGate<V>,
+): Promise<Admitted<V>> {
   const now = nowIso();
   const clientId = msg.clientId ?? null;
   const id = msg.id ?? newId('msg');
@@ -206,9 +205,28 @@ async function appendStatement(
   }
 }
 
-/** An append that carried the message's admission: stored only when admitted. */
-export interface Admitted {
-  admission: Admission;
+/** A gate's answer: `ok` lets the message be stored. */
+export type Verdict = { ok: true } | { ok: false };
+
+/**
+ * Another statement's condition carried by an append (PostgreSQL): its WITH clauses run first, in
+ * the same statement and transaction, and the message is stored only when `admitted` holds. The
+ * shared budgets' admission of a visitor message is one (gateway/shared-budgets.ts).
+ */
+export interface AppendGate<V extends Verdict> {
+  /** The WITH clauses (without WITH); their names must not clash with the append's own. */
+  ctes: RawBuilder<unknown>;
+  /** True when the message may be stored. */
+  admitted: RawBuilder<unknown>;
+  /** Result columns for `settle`. */
+  columns: RawBuilder<unknown>;
+  /** The verdict, from the statement's row; called once, after the statement committed. */
+  settle(row: Record<string, unknown> | undefined): V;
+}
+
+/** An append that carried a gate: stored only when its verdict was ok. */
+export interface Admitted<V extends Verdict = Verdict> {
+  admission: V | { ok: true };
   stored?: Appended;
 }
 
@@ -320,7 +338,11 @@ export class ConversationStore {
    * nodes): refused, it is neither counted nor stored, as when admitted first; admitted, it is
    * stored as `append` stores it. The admission and the append commit together.
    */
-  appendAdmitted(conversationId: string, msg: NewMessage, admission: AdmissionClause): Promise<Admitted> {
+  appendAdmitted<V extends Verdict>(
+    conversationId: string,
+    msg: NewMessage,
+    admission: AppendGate<V>,
+  ): Promise<Admitted<V>> {
     if (!this.#onePerStatement) throw new Error('appendAdmitted needs PostgreSQL (see admitsInAppend)');
     return this.#inOrder(conversationId, async () => {
       const result = await appendStatement(this.db, conversationId, msg, admission);
