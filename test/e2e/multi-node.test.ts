@@ -2,13 +2,10 @@
 // Chromium talks through HAProxy, the node serving it is killed with SIGKILL while a confirm card
 // waits, the widget resumes on the other node, the card completes once there, nothing acknowledged
 // is lost or repeated, and an operator console on the surviving node saw it all live.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../helpers/postgres.js';
-import { type ChildServer, freePort, spawnServer } from '../server/ops/child-server.js';
+import { type ChildServer, freePort, openSockets, spawnNodes } from '../server/ops/child-server.js';
 import { openConversation, signInConsole, transcript } from './console-page.js';
 import { chromiumMissing, launchChromium } from './drivers/chromium.js';
 import type { E2EPage, Engine } from './drivers/types.js';
@@ -22,37 +19,16 @@ if (missing) console.warn(`multi-node e2e skipped: ${missing}`);
 
 const CONFIRM = { role: 'button', name: 'Confirm' } as const;
 
-/** Open widget sockets on a node, from its metrics. */
-async function sockets(node: ChildServer): Promise<number> {
-  try {
-    const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    return Number(/^deputy_ws_connections (\d+)/m.exec(text)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const nodes: ChildServer[] = [];
-  const dirs: string[] = [];
+  let nodes: ChildServer[] = [];
+  let stopNodes: () => Promise<void> = async () => {};
   let lb: Haproxy;
   let engine: Engine;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    for (let i = 0; i < 2; i++) {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-node-'));
-      dirs.push(dataDir);
-      nodes.push(
-        await spawnServer({
-          dataDir,
-          port: await freePort(),
-          entry: 'bundle',
-          env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
-        }),
-      );
-    }
+    ({ nodes, stop: stopNodes } = await spawnNodes(2, { DATABASE_URL: db.url, LOG_LEVEL: 'warn' }));
     lb = await startHaproxy(
       await freePort(),
       nodes.map((n) => Number(new URL(n.url).port)),
@@ -63,9 +39,7 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
   afterAll(async () => {
     await engine?.close();
     await lb?.stop();
-    for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await stopNodes();
     await db?.drop();
   }, 60_000);
 
@@ -78,7 +52,7 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
     const serving = await until(
       visitor,
       'the node holding the widget socket',
-      async () => (await Promise.all(nodes.map(sockets))).findIndex((n) => n > 0),
+      async () => (await Promise.all(nodes.map(openSockets))).findIndex((n) => n > 0),
       (i) => i >= 0,
     );
     const victim = nodes[serving] as ChildServer;
@@ -108,7 +82,7 @@ describe.skipIf(missing !== null)('two nodes behind HAProxy on one PostgreSQL', 
     await until(
       visitor,
       'the widget reconnected to the surviving node',
-      () => sockets(survivor),
+      () => openSockets(survivor),
       (n) => n > 0,
       30_000,
     );

@@ -5,7 +5,8 @@ import { operatorTokens } from '../../helpers/oauth.js';
 import { callTool, errorOf } from '../mcp/support.js';
 import type { CrmFixture } from './harness.js';
 
-const DANA = { email: 'dana@acme.test', password: 'dana-password-1' };
+/** The operator `operatorToken` signs in (an agent of the fake CRM too, where a test adds one). */
+export const DANA = { email: 'dana@acme.test', password: 'dana-password-1' };
 
 /** An operator of site `acme` signed in through the OAuth flow (docs/staff-mcp.md): their access token. */
 export async function operatorToken(f: CrmFixture): Promise<string> {

@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperatorStore } from '../../../server/console/operators.js';
 import type { FakeZendesk } from '../../fakes/zendesk.js';
-import { operatorTokens } from '../../helpers/oauth.js';
 import { callTool, errorOf } from '../mcp/support.js';
 import { type CrmFixture, startCrm } from './harness.js';
-
-const DANA = { email: 'dana@acme.test', password: 'dana-password-1' };
-
-async function withOperator(f: CrmFixture): Promise<string> {
-  await new OperatorStore(f.server.app.deputy.store.db).add({
-    siteId: 'acme',
-    name: 'Dana',
-    role: 'agent',
-    ...DANA,
-  });
-  return (await operatorTokens(f.server, DANA)).accessToken;
-}
+import { DANA, operatorToken } from './staff-support.js';
 
 describe('staff tools on Zendesk (docs/staff-mcp.md)', () => {
   let f: CrmFixture;
@@ -25,7 +12,7 @@ describe('staff tools on Zendesk (docs/staff-mcp.md)', () => {
     f = await startCrm('zendesk');
     zd = f.fake as FakeZendesk;
     zd.addUser(777, 'Dana Agent', DANA.email, null, 'agent');
-    token = await withOperator(f);
+    token = await operatorToken(f);
   });
   afterAll(async () => f?.close());
 
@@ -66,7 +53,7 @@ describe('set_ticket_status on Zendesk', () => {
   let token: string;
   beforeAll(async () => {
     f = await startCrm('zendesk');
-    token = await withOperator(f);
+    token = await operatorToken(f);
   });
   afterAll(async () => f?.close());
 
@@ -102,7 +89,7 @@ describe.each(['hubspot', 'salesforce'] as const)('staff tools on %s', (kind) =>
   let token: string;
   beforeAll(async () => {
     f = await startCrm(kind);
-    token = await withOperator(f);
+    token = await operatorToken(f);
   });
   afterAll(async () => f?.close());
 

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -79,4 +81,43 @@ export async function spawnServer(opts: {
   }
   proc.kill('SIGKILL');
   throw new Error(`server did not become ready:\n${out}`);
+}
+
+/**
+ * `count` nodes running the bundle (what `npm start` runs) on free loopback ports, each with its own
+ * data directory and `env` (a shared DATABASE_URL). `stop` ends those still running and removes the
+ * directories.
+ */
+export async function spawnNodes(
+  count: number,
+  env: Record<string, string>,
+): Promise<{ nodes: ChildServer[]; stop(): Promise<void> }> {
+  const nodes: ChildServer[] = [];
+  const dirs: string[] = [];
+  const stop = async () => {
+    for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-node-'));
+      dirs.push(dataDir);
+      nodes.push(await spawnServer({ dataDir, port: await freePort(), entry: 'bundle', env }));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { nodes, stop };
+}
+
+/** Open widget sockets on a node, from its metrics (0 once it is gone). */
+export async function openSockets(node: ChildServer): Promise<number> {
+  try {
+    const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    return Number(/^deputy_ws_connections (\d+)/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }

@@ -2,31 +2,18 @@
 // (read from the doc): WebSocket chats pass through to either node, a draining node's 503 moves new
 // sockets to the other node (`proxy_next_upstream http_503`, open-source nginx has no health
 // checks), and a visitor whose socket the draining node closes resumes through nginx on the other.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signVisitorToken } from '../../../server/auth/visitor-token.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, postgresAvailable } from '../../helpers/postgres.js';
 import { TestSocket } from '../../helpers/ws-client.js';
-import { type ChildServer, freePort, spawnServer } from './child-server.js';
+import { type ChildServer, freePort, openSockets, spawnNodes } from './child-server.js';
 import { type Nginx, nginxMissing, nginxServerConfig, startNginx } from './nginx.js';
 
 const missing = !postgresAvailable ? POSTGRES_SKIP_REASON : nginxMissing();
 if (missing && process.env.CI === 'true')
   throw new Error(`CI=true but ${missing}: the nginx test never skips in CI`);
 if (missing) console.warn(`nginx test skipped: ${missing}`);
-
-/** Open widget sockets on a node, from its metrics (0 once it is gone). */
-async function sockets(node: ChildServer): Promise<number> {
-  try {
-    const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    return Number(/^deputy_ws_connections (\d+)/m.exec(text)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
 /** Polls `read` every 50 ms until `ok`, at most `ms`. */
 async function until<T>(
@@ -46,26 +33,19 @@ async function until<T>(
 
 describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/scaling.md shows', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const nodes: ChildServer[] = [];
-  const dirs: string[] = [];
+  let nodes: ChildServer[] = [];
+  let stopNodes: () => Promise<void> = async () => {};
   let lb: Nginx;
   let secret: Uint8Array;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    for (let i = 0; i < 2; i++) {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'deputy-node-'));
-      dirs.push(dataDir);
-      nodes.push(
-        await spawnServer({
-          dataDir,
-          port: await freePort(),
-          entry: 'bundle',
-          // Long enough that the drain below lasts until the visitor answers the card.
-          env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DEPUTY_LIMIT_DRAIN_TIMEOUT_MS: '30000' },
-        }),
-      );
-    }
+    // The drain timeout is long enough that the drain below lasts until the visitor answers the card.
+    ({ nodes, stop: stopNodes } = await spawnNodes(2, {
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      DEPUTY_LIMIT_DRAIN_TIMEOUT_MS: '30000',
+    }));
     const port = await freePort();
     lb = await startNginx(
       port,
@@ -87,9 +67,7 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
 
   afterAll(async () => {
     await lb?.stop();
-    for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await stopNodes();
     await db?.drop();
   }, 60_000);
 
@@ -106,7 +84,7 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
     const serving = await until(
       'the node holding the first socket',
       async () => {
-        const counts = await Promise.all(nodes.map(sockets));
+        const counts = await Promise.all(nodes.map(openSockets));
         return counts.indexOf(1);
       },
       (i) => i >= 0,
@@ -115,7 +93,7 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
     const other = nodes[1 - serving] as ChildServer;
     // Round robin: the next socket lands on the other node, and a tool-using turn answers on each.
     const bob = await hello('cus_bob');
-    expect(await Promise.all(nodes.map(sockets))).toEqual([1, 1]);
+    expect(await Promise.all(nodes.map(openSockets))).toEqual([1, 1]);
     for (const [s, ticket] of [
       [alice.s, 'T-1001'],
       [bob.s, 'T-1002'],
@@ -153,7 +131,7 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
     const before = lb.accessLog().length;
     const during: TestSocket[] = [];
     for (let i = 0; i < 6; i++) during.push((await hello('cus_bob')).s);
-    expect(await sockets(other)).toBe(1 + during.length);
+    expect(await openSockets(other)).toBe(1 + during.length);
     for (let i = 0; i < 4; i++) expect((await fetch(`${lb.url}/readyz`)).status).toBe(200);
     for (const s of during) s.close();
     const tries = await until(
@@ -193,7 +171,7 @@ describe.skipIf(missing !== null)('two nodes behind nginx, configured as docs/sc
     });
     const after = await again.s.next('message', (m) => m.role === 'assistant', 15_000);
     expect(after.seq).toBe(done.seq + 2);
-    expect(await sockets(other)).toBe(2);
+    expect(await openSockets(other)).toBe(2);
     again.s.close();
     bob.s.close();
   }, 120_000);
