@@ -371,8 +371,13 @@ describe.skipIf(!postgresAvailable)(
           text: "What's the status of ticket T-1001?",
         });
         await onA.s.next('message', (m) => m.role === 'assistant' && /T-1001/.test(m.text), 15_000, from);
-        // The release rides the reply's pointer, sent just after the reply frame.
-        await new Promise((r) => setTimeout(r, 100));
+        // The release rides the reply's pointer, sent just after the reply frame: wait until it has
+        // committed (read on a connection of the test's own, not counted), not for a fixed time.
+        await until(
+          'the turn lease released',
+          () => rows('select 1 from turn_leases where conversation_id = $1', [onA.welcome.conversationId]),
+          (held) => held.length === 0,
+        );
       };
       await ask(0);
       const bus = a.app.deputy.hub.live?.bus as PgBus;
